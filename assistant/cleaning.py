@@ -1,0 +1,250 @@
+"""Turn raw article text (web copy, PDF text, Markdown) into clean Markdown.
+
+Web text arrives one paragraph a line, with the page's furniture mixed in: breadcrumbs,
+bylines, image captions, comment forms, "related posts", adverts and author bios.
+The rules here recognise those kinds of block by their shape and wording, so they
+work on new articles of the same kind, and report every block they drop and why.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Whole lines that belong to the page, not the article (English and Spanish blogs).
+# (reason, pattern, most words a matching line may have)
+_FURNITURE = [
+    ("comment form", r"^(leave a (reply|comment)|deja una respuesta|post a comment|"
+     r"add a comment|\d+ comments?|comments?)\b", 8),
+    ("comment form", r"your email address will not be published|required fields are marked|"
+     r"tu direcci[oó]n de correo|los campos obligatorios", 30),
+    ("related links", r"^(related posts?|related articles?|publicaciones similares|"
+     r"entradas relacionadas|you may also like|read (more|next)|see also|more from)\b", 6),
+    ("navigation", r"^(tap to read|skip to (main )?content|share this|click here|"
+     r"back to top|menu|search|subscribe)\b", 5),
+    ("disclaimer", r"^disclaimer\b", 80),
+]
+_FURNITURE_RE = [(why, re.compile(rx, re.I), most) for why, rx, most in _FURNITURE]
+# Markers after which the rest of a page is comments and links, not article.
+_TAIL_REASONS = {"comment form", "related links"}
+
+_CALL_TO_BUY = re.compile(
+    r"\b(order|buy|shop|purchase|grab)\b[^.!?]{0,40}\b(today|now)\b|"
+    r"\buse (the )?(promo )?code\b|\b\d+% off\b|\bfree shipping\b|\bdiscount code\b",
+    re.I,
+)
+# A product name in capitals pushed at the reader: "add MAGNAK to your training".
+_BRAND_PUSH = re.compile(r"\b[Aa]dd [A-Z]{3,}\b[^.!?]{0,30}\bto your\b")
+_SOLICIT = re.compile(r"^(leave a comment|check out our|let us know in the comments|"
+                      r"follow us|sign up for our)\b", re.I)
+_CREDENTIALS = re.compile(r"^(dr\.?\s+)?[A-Z][\w.'’-]+(\s+[A-Z][\w.'’-]+){1,3},?\s*"
+                          r"(,\s*)?(MD|PhD|DO|RN|RD|MSc|MS|DPT|PT|MPH)\b", re.I)
+_BYLINE = re.compile(r"^(by|written by|author:)\s+(?P<name>[\w .'’-]{2,60})$", re.I)
+_NAME_LINE = re.compile(r"^[A-Z][a-z'’-]+(\s+[A-Z][a-z'’-]+){1,3}$")
+_BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·–—➻➤►✓✔✅*+-]|\d+[.)])\s*")
+_NUMBERED = re.compile(r"^(\d+)[.)]\s+(\S.*)$")
+_LEADING_SYMBOLS = re.compile(r"^[\s✅✔✓➤➻►•●▪◦‣∙·]+")
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*\S)\s*#*$")
+
+
+@dataclass
+class Cleaned:
+    """Clean Markdown plus what was learned and dropped on the way."""
+
+    markdown: str
+    title: str
+    author: str | None = None
+    dropped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def clean_text(raw: str, title_hint: str | None = None, author_hint: str | None = None) -> Cleaned:
+    """Clean one article's raw text into Markdown with a ``# Title`` first line."""
+    lines = [ln.rstrip() for ln in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    dropped: list[tuple[str, str]] = []
+    lines = _drop_tail(lines, dropped)
+    blocks = _to_blocks(lines, dropped)
+    title, author, blocks = _take_header(blocks, dropped, title_hint, author_hint)
+    blocks, bio_author = _drop_bios(blocks, dropped)
+    blocks = _drop_promotions(blocks, dropped)
+    markdown = _render(title, blocks)
+    return Cleaned(markdown=markdown, title=title, author=author or bio_author, dropped=dropped)
+
+
+def _drop_tail(lines: list[str], dropped: list[tuple[str, str]]) -> list[str]:
+    """Cut comment forms and link lists that close a page, and what follows them."""
+    content = [i for i, ln in enumerate(lines) if ln.strip()]
+    if not content:
+        return lines
+    cutoff = content[int(len(content) * 0.6)]
+    for i in content:
+        if i < cutoff:
+            continue
+        why = _furniture_reason(lines[i].strip())
+        if why in _TAIL_REASONS:
+            rest = " / ".join(ln.strip() for ln in lines[i:] if ln.strip())
+            dropped.append((f"{why} (end of article)", rest))
+            return lines[:i]
+    return lines
+
+
+def _furniture_reason(line: str) -> str | None:
+    text = _LEADING_SYMBOLS.sub("", line).strip()
+    for why, rx, most_words in _FURNITURE_RE:
+        if rx.search(text) and len(text.split()) <= most_words:
+            return why
+    return None
+
+
+@dataclass
+class _Block:
+    kind: str  # "heading", "para", "item"
+    text: str
+    level: int = 2
+    number: str | None = None
+
+
+def _to_blocks(lines: list[str], dropped: list[tuple[str, str]]) -> list[_Block]:
+    """Classify each line as heading, paragraph or list item, dropping page furniture."""
+    blocks: list[_Block] = []
+    for i, line in enumerate(lines):
+        text = line.strip()
+        if not text:
+            continue
+        why = _furniture_reason(text)
+        if why is None and _SOLICIT.search(text):
+            why = "comment solicitation"
+        if why is None and _is_caption(text, lines, i):
+            why = "image caption"
+        if why is not None:
+            dropped.append((why, text))
+            continue
+        blocks.append(_classify(text, lines, i))
+    return blocks
+
+
+def _classify(text: str, lines: list[str], i: int) -> _Block:
+    md = _MD_HEADING.match(text)
+    if md:
+        return _Block("heading", md.group(2).strip(), level=len(md.group(1)))
+    numbered = _NUMBERED.match(text)
+    if numbered and _looks_like_heading(numbered.group(2), lines, i):
+        return _Block("heading", text, level=3)
+    if _BULLET.match(text) and not numbered:
+        return _Block("item", _BULLET.sub("", text, count=1).strip())
+    if numbered:
+        return _Block("item", numbered.group(2), number=numbered.group(1))
+    text = _LEADING_SYMBOLS.sub("", text)
+    if _looks_like_heading(text, lines, i):
+        return _Block("heading", text, level=2)
+    return _Block("para", text)
+
+
+def _looks_like_heading(text: str, lines: list[str], i: int) -> bool:
+    """Short, unpunctuated (or a question), capitalised, and followed by more text."""
+    words = text.split()
+    if not words or len(words) > 14 or len(text) > 100:
+        return False
+    if text[-1] in ".,;:!" or not (text[0].isupper() or text[0].isdigit()):
+        return False
+    return any(ln.strip() for ln in lines[i + 1 :])
+
+
+def _is_caption(text: str, lines: list[str], i: int) -> bool:
+    """Image alt text left in web copy: a short lower-case line with no sentence end."""
+    if _BULLET.match(text) or _BYLINE.match(text) or text[-1] in ".!?:;," \
+            or not text[0].islower():
+        return False
+    if len(text.split()) > 14:
+        return False
+    prev_blank = i == 0 or not lines[i - 1].strip()
+    next_blank = i + 1 >= len(lines) or not lines[i + 1].strip()
+    next_line = next((ln.strip() for ln in lines[i + 1 :] if ln.strip()), "")
+    return (prev_blank and next_blank) or bool(_CREDENTIALS.match(next_line))
+
+
+def _take_header(
+    blocks: list[_Block], dropped: list[tuple[str, str]],
+    title_hint: str | None, author_hint: str | None,
+) -> tuple[str, str | None, list[_Block]]:
+    """Find the title (dropping a breadcrumb that repeats it) and a byline under it."""
+    author = author_hint
+    if blocks and blocks[0].kind != "item" and len(blocks) > 1:
+        first, second = blocks[0].text, blocks[1].text
+        if first.lower().startswith("home ") and first.endswith(second):
+            dropped.append(("navigation (breadcrumb)", first))
+            blocks = blocks[1:]
+    title = title_hint or ""
+    if blocks and blocks[0].kind in ("heading", "para") and len(blocks[0].text) <= 150:
+        if not title or blocks[0].text.strip().lower() == title.strip().lower():
+            title = blocks[0].text
+            blocks = blocks[1:]
+    for j, block in enumerate(blocks[:2]):
+        byline = _BYLINE.match(block.text)
+        is_name = block.kind != "item" and _NAME_LINE.match(block.text) and j < len(blocks) - 1 \
+            and blocks[j + 1].kind == "para"
+        if byline or is_name:
+            author = author or (byline.group("name").strip() if byline else block.text)
+            dropped.append(("byline", block.text))
+            blocks = blocks[:j] + blocks[j + 1 :]
+            break
+    return title or "Untitled article", author, blocks
+
+
+def _sections(blocks: list[_Block]) -> list[tuple[int, int]]:
+    """(start, end) block ranges, each starting at a heading (or the document start)."""
+    starts = [0] + [i for i, b in enumerate(blocks) if b.kind == "heading" and i > 0]
+    return [(s, e) for s, e in zip(starts, starts[1:] + [len(blocks)], strict=True)]
+
+
+def _drop_promotions(blocks: list[_Block], dropped: list[tuple[str, str]]) -> list[_Block]:
+    """Adverts: a section with a call to buy goes whole, heading included."""
+    keep: list[_Block] = []
+    for start, end in _sections(blocks):
+        section = blocks[start:end]
+        if any(_CALL_TO_BUY.search(b.text) or _BRAND_PUSH.search(b.text) for b in section):
+            dropped.append(("advert / call to buy", " / ".join(b.text for b in section)))
+            continue
+        keep.extend(section)
+    return keep
+
+
+def _drop_bios(blocks: list[_Block], dropped: list[tuple[str, str]]) -> tuple[list[_Block], str | None]:
+    """An author bio near the end: a name with credentials, then a paragraph about them."""
+    tail_from = int(len(blocks) * 0.7)
+    for i in range(tail_from, len(blocks)):
+        match = _CREDENTIALS.match(blocks[i].text)
+        if match:
+            name = re.sub(r",.*$", "", blocks[i].text).strip()
+            dropped.append(("author bio", " / ".join(b.text for b in blocks[i:])))
+            return blocks[:i], re.sub(r"^dr\.?\s+", "", name, flags=re.I)
+        if blocks[i].kind == "heading" and re.match(r"^about (the )?author", blocks[i].text, re.I):
+            dropped.append(("author bio", " / ".join(b.text for b in blocks[i:])))
+            return blocks[:i], None
+    return blocks, None
+
+
+def _render(title: str, blocks: list[_Block]) -> str:
+    out: list[str] = [f"# {title}"]
+    prev_kind = "heading"
+    for block in blocks:
+        if block.kind == "heading":
+            out.append("\n" + "#" * max(block.level, 2) + " " + block.text)
+        elif block.kind == "item":
+            marker = f"{block.number}." if block.number else "-"
+            out.append(("" if prev_kind == "item" else "\n") + f"{marker} {block.text}")
+        else:
+            out.append("\n" + block.text)
+        prev_kind = block.kind
+    return "\n".join(out).strip() + "\n"
+
+
+def unwrap_pdf_lines(text: str) -> str:
+    """PDF text breaks lines mid-sentence; join a line to the next when it runs on."""
+    out: list[str] = []
+    for line in text.replace("\r", "").split("\n"):
+        stripped = line.strip()
+        if out and out[-1] and stripped and out[-1][-1] not in ".!?:" and stripped[0].islower():
+            out[-1] = out[-1].rstrip("-") + ("" if out[-1].endswith("-") else " ") + stripped
+        else:
+            out.append(stripped)
+    return "\n".join(out)

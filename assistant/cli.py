@@ -1,0 +1,177 @@
+"""``cramp-assistant``: a thin command line over the library.
+
+Library errors become one-line CLI errors here and nowhere else. Heavy libraries (torch,
+FAISS, Gradio) are imported inside the commands that need them, so ``--help`` and
+``status`` stay fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .errors import AssistantError
+from .settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+corpus_option = click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path),
+                             help="Corpus folder [default: ./corpus, env CRAMP_CORPUS_DIR].")
+index_option = click.option("--index", "index_dir", type=click.Path(path_type=Path),
+                            help="Index folder [default: ./index, env CRAMP_INDEX_DIR].")
+
+
+def _settings(corpus_dir: Path | None = None, index_dir: Path | None = None) -> Settings:
+    overrides = {k: v for k, v in (("corpus_dir", corpus_dir), ("index_dir", index_dir)) if v}
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def friendly_errors(fn: F) -> F:
+    """Show library errors as a one-line message and exit 1, never as a traceback."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except AssistantError as exc:
+            raise click.ClickException(str(exc)) from exc
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cramp-assistant")
+def cli() -> None:
+    """Cited answers about leg and thigh cramps, from a curated library of articles.
+
+    Typical use: `add` articles, `build` the index, then `search`, `ask` or `serve`.
+    Every option also reads a CRAMP_* environment variable (see README).
+    """
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@corpus_option
+@friendly_errors
+def add(files: tuple[Path, ...], corpus_dir: Path | None) -> None:
+    """Import .txt, .md, .html or .pdf articles into the corpus as clean Markdown.
+
+    Prints an import report: characters kept and removed per file, and every block
+    dropped with the reason. Duplicates and unreadable files are reported, not added.
+    """
+    from .corpus import add_articles, format_report
+
+    results = add_articles(files, _settings(corpus_dir))
+    click.echo(format_report(results))
+    if any(r.status == "error" for r in results):
+        sys.exit(1)
+    if any(r.status == "added" for r in results):
+        click.echo("Run `cramp-assistant build` to index the new articles.", err=True)
+
+
+@cli.command()
+@corpus_option
+@index_option
+@friendly_errors
+def build(corpus_dir: Path | None, index_dir: Path | None) -> None:
+    """Build (or update) the search index from the corpus.
+
+    Only chunks whose text changed are embedded again; a change of model or chunk
+    settings rebuilds everything. The old index stays in place until the new one is
+    complete and valid.
+    """
+    from .build import build_index
+    from .embedding import SentenceTransformerEmbedder
+
+    settings = _settings(corpus_dir, index_dir)
+
+    def progress(stage: str, done: int, total: int) -> None:
+        click.echo(f"\r{stage}: {done}/{total} chunks", nl=done >= total, err=True)
+
+    report = build_index(settings, SentenceTransformerEmbedder(settings.embedding_model), progress)
+    click.echo(report.summary())
+
+
+@cli.command()
+@corpus_option
+@index_option
+@friendly_errors
+def status(corpus_dir: Path | None, index_dir: Path | None) -> None:
+    """Show the index: articles, chunks, model, build time, fresh or stale."""
+    from .core import index_status
+
+    click.echo(index_status(_settings(corpus_dir, index_dir)).summary())
+
+
+@cli.command(name="list")
+@corpus_option
+@friendly_errors
+def list_articles(corpus_dir: Path | None) -> None:
+    """List the articles in the corpus (id, title, publisher, date added)."""
+    from .corpus import load_corpus
+
+    for a in load_corpus(_settings(corpus_dir).corpus_dir):
+        click.echo(f"{a.article_id}\t{a.title}\t{a.publisher or '-'}\t{a.added or '-'}")
+
+
+@cli.command()
+@click.argument("article_id")
+@corpus_option
+@friendly_errors
+def remove(article_id: str, corpus_dir: Path | None) -> None:
+    """Remove one article (by the id `list` shows); rebuild afterwards."""
+    from .corpus import remove_article
+
+    path = remove_article(article_id, _settings(corpus_dir).corpus_dir)
+    click.echo(f"removed {path}; run `cramp-assistant build` to update the index")
+
+
+def _load(index_dir: Path | None) -> Any:
+    from .core import Assistant
+
+    return Assistant.load(settings=_settings(index_dir=index_dir))
+
+
+@cli.command()
+@click.argument("question")
+@click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 50),
+              help="Passages to return.")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
+@friendly_errors
+def search(question: str, k: int, index_dir: Path | None, as_json: bool) -> None:
+    """Show the passages that best match QUESTION (hybrid dense + keyword search)."""
+    hits = _load(index_dir).search(question, k=k)
+    if as_json:
+        click.echo(json.dumps([h.to_dict() for h in hits], indent=2, ensure_ascii=False))
+        return
+    for h in hits:
+        click.echo(f"[{h.rank}] {h.score:.4f} (cos {h.similarity:.3f}) {h.title} — "
+                   f"{h.section or 'introduction'}\n    {h.source}:{h.start}-{h.end}")
+        click.echo("    " + h.text.replace("\n", "\n    ") + "\n")
+
+
+@cli.command(name="eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@friendly_errors
+def eval_command(file: Path, index_dir: Path | None, as_json: bool) -> None:
+    """Score retrieval on a question set (tests/data/dev.jsonl format).
+
+    Reports hit@1, hit@5, MRR@10 and evidence recall@10, overall and by category,
+    and lists the questions whose evidence was not ranked first.
+    """
+    from .evaluation import evaluate, read_items
+
+    report = evaluate(_load(index_dir), read_items(file))
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.format())
+
+
+def main() -> None:
+    cli(prog_name="cramp-assistant")

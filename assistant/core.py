@@ -1,0 +1,129 @@
+"""The public face of the library: load an index, search it, ask it, rebuild it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .build import BuildReport, Progress, build_index, recover
+from .corpus import load_corpus
+from .embedding import Embedder, SentenceTransformerEmbedder
+from .errors import IndexMissingError, IndexStaleError
+from .settings import Settings
+from .store import Freshness, LoadedIndex, compare, load_index, read_manifest
+from .types import Hit
+
+History = Sequence[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Status:
+    """What ``cramp-assistant status`` shows; built from files only, no model needed."""
+
+    index_dir: Path
+    corpus_articles: int
+    built: bool
+    model: str | None = None
+    built_at: str | None = None
+    build_id: str | None = None
+    chunks: int = 0
+    indexed_articles: int = 0
+    freshness: Freshness | None = None
+
+    def summary(self) -> str:
+        if not self.built:
+            return (f"index:    none in {self.index_dir} (run `cramp-assistant build`)\n"
+                    f"articles: {self.corpus_articles} in the corpus")
+        state = self.freshness.describe() if self.freshness else "unknown"
+        return (f"index:    {self.index_dir} (build {self.build_id})\n"
+                f"articles: {self.corpus_articles} in the corpus, {self.indexed_articles} indexed\n"
+                f"chunks:   {self.chunks}\nmodel:    {self.model}\n"
+                f"built at: {self.built_at}\nstate:    {state}")
+
+
+def index_status(settings: Settings) -> Status:
+    recover(settings.index_dir.resolve())
+    articles = load_corpus(settings.corpus_dir) if settings.corpus_dir.is_dir() else []
+    try:
+        manifest = read_manifest(settings.index_dir)
+    except IndexMissingError:
+        return Status(settings.index_dir, len(articles), built=False)
+    return Status(
+        settings.index_dir, len(articles), built=True, model=manifest["embedding"]["model"],
+        built_at=manifest["built_at"], build_id=manifest["build_id"],
+        chunks=manifest["counts"]["chunks"], indexed_articles=manifest["counts"]["articles"],
+        freshness=compare(manifest, articles),
+    )
+
+
+class Assistant:
+    """Answers questions from the articles in one index.
+
+    >>> a = Assistant.load()                     # ./index, settings from CRAMP_* env
+    >>> hits = a.search("why do my thighs cramp at night", k=5)
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder, index: LoadedIndex) -> None:
+        from .retrieval import Retriever
+
+        self.settings = settings
+        self.embedder = embedder
+        self._retriever = Retriever(index, embedder, settings)
+        self._swap_lock = threading.Lock()
+
+    @classmethod
+    def load(cls, index_dir: str | Path | None = None, *, settings: Settings | None = None,
+             embedder: Embedder | None = None, allow_stale: bool = False) -> Assistant:
+        """Load the index; missing, mismatched, corrupt or (unless allowed) stale ones raise."""
+        settings = settings or Settings()
+        if index_dir is not None:
+            settings = settings.model_copy(update={"index_dir": Path(index_dir)})
+        recover(settings.index_dir.resolve())
+        index = load_index(settings.index_dir, settings)
+        if not allow_stale and settings.corpus_dir.is_dir():
+            fresh = index.freshness(load_corpus(settings.corpus_dir))
+            if not fresh.fresh:
+                raise IndexStaleError(
+                    f"index in {settings.index_dir} is {fresh.describe()}: run "
+                    "`cramp-assistant build` to bring it up to date")
+        return cls(settings, embedder or SentenceTransformerEmbedder(settings.embedding_model),
+                   index)
+
+    @property
+    def index(self) -> LoadedIndex:
+        return self._retriever.index
+
+    def search(self, question: str, k: int = 5, history: History | None = None) -> list[Hit]:
+        """The ``k`` passages that best answer ``question`` (a follow-up is made standalone)."""
+        from .followup import rewrite
+
+        query = rewrite(question, history or ())
+        return self._retriever.search(query, k)
+
+    def status(self) -> Status:
+        return index_status(self.settings)
+
+    def rebuild(self, progress: Progress | None = None) -> BuildReport:
+        """Rebuild the index from the corpus and switch to it; searches keep running meanwhile."""
+        report = build_index(self.settings, self.embedder, progress)
+        self.reload()
+        return report
+
+    def reload(self) -> None:
+        """Swap in the index on disk; in-flight searches finish on the one they started with."""
+        from .retrieval import Retriever
+
+        index = load_index(self.settings.index_dir, self.settings)
+        retriever = Retriever(index, self.embedder, self.settings)
+        with self._swap_lock:
+            self._retriever = retriever
+
+    def warm_up(self) -> None:
+        """Load the model now rather than on the first question."""
+        self.embedder.embed(["warm up"])
+
+    def describe(self) -> dict[str, Any]:
+        return {"build_id": self.index.build_id, "model": self.settings.embedding_model}

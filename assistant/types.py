@@ -1,0 +1,105 @@
+"""Typed objects passed between the pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    """A cleaned article in the corpus: Markdown body plus front-matter metadata."""
+
+    article_id: str  # corpus file stem, stable
+    title: str
+    body: str
+    source: str  # corpus file path, relative to the corpus parent
+    content_hash: str
+    publisher: str | None = None
+    author: str | None = None
+    original_file: str | None = None
+    added: str | None = None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A citable passage: ``text`` is exactly ``article.body[start:end]``."""
+
+    chunk_id: str
+    article_id: str
+    title: str
+    section: str
+    text: str
+    start: int
+    end: int
+    source: str
+    publisher: str | None = None
+
+    @property
+    def embed_text(self) -> str:
+        """What is embedded and keyword-indexed: the heading gives the passage its topic."""
+        heading = f"{self.title} — {self.section}" if self.section else self.title
+        return f"{heading}\n{self.text}"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved passage with its fused score and its dense (cosine) similarity."""
+
+    chunk: Chunk
+    score: float
+    similarity: float
+    rank: int
+
+    # Flat accessors: the public search API promised in the README.
+    @property
+    def text(self) -> str:
+        return self.chunk.text
+
+    @property
+    def title(self) -> str:
+        return self.chunk.title
+
+    @property
+    def source(self) -> str:
+        return self.chunk.source
+
+    @property
+    def section(self) -> str:
+        return self.chunk.section
+
+    @property
+    def chunk_id(self) -> str:
+        return self.chunk.chunk_id
+
+    @property
+    def start(self) -> int:
+        return self.chunk.start
+
+    @property
+    def end(self) -> int:
+        return self.chunk.end
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rank": self.rank, "score": round(self.score, 6),
+            "similarity": round(self.similarity, 6), "chunk_id": self.chunk_id,
+            "title": self.title, "section": self.section, "source": self.source,
+            "start": self.start, "end": self.end, "text": self.text,
+        }
+
+
+@dataclass
+class ImportResult:
+    """What happened to one input file during ``add``."""
+
+    path: str
+    status: str  # "added", "duplicate", "error"
+    message: str = ""
+    article_path: str | None = None
+    chars_in: int = 0
+    chars_kept: int = 0
+    dropped: list[tuple[str, str]] = field(default_factory=list)  # (reason, text snippet)
+
+    @property
+    def chars_removed(self) -> int:
+        return max(self.chars_in - self.chars_kept, 0)
