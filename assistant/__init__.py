@@ -1,1 +1,28 @@
+"""Cited answers about leg and thigh cramps from a curated article library.
+
+``from assistant import Assistant`` is the public entry point; it is imported lazily so
+that the command line's ``--help`` and ``status`` never load torch or FAISS.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+__all__ = ["Assistant", "Settings", "__version__"]
+
+if TYPE_CHECKING:
+    from .core import Assistant
+    from .settings import Settings
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Assistant":
+        from .core import Assistant
+
+        return Assistant
+    if name == "Settings":
+        from .settings import Settings
+
+        return Settings
+    raise AttributeError(name)

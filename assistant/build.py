@@ -26,7 +26,6 @@ from .errors import AssistantError, BuildLockedError
 from .settings import Settings
 from .store import load_index, read_chunks, read_manifest, read_vectors, remove_tree, write_index
 from .textutil import sha256_text
-from .types import Chunk
 
 Progress = Callable[[str, int, int], None]
 
@@ -36,14 +35,19 @@ class BuildReport:
     build_id: str
     articles: int
     chunks: int
+    texts: int  # chunks plus their sentences: everything that has a vector
     embedded: int
-    reused: int
     seconds: float
     embed_seconds: float
 
+    @property
+    def reused(self) -> int:
+        return self.texts - self.embedded
+
     def summary(self) -> str:
         return (f"built index {self.build_id}: {self.articles} articles, {self.chunks} chunks "
-                f"({self.embedded} embedded, {self.reused} reused from the last build) "
+                f"({self.texts} vectors: {self.embedded} embedded, {self.reused} reused from the "
+                f"last build) "
                 f"in {self.seconds:.1f}s")
 
 
@@ -62,23 +66,26 @@ def build_index(settings: Settings, embedder: Embedder,
         chunks = chunk_articles(articles, settings.chunk_size, settings.chunk_overlap)
         cache = _previous_vectors(index_dir, settings)
         t_embed = time.perf_counter()
-        vectors, embedded = _embed(chunks, cache, embedder, settings, progress)
+        texts = [c.embed_text for c in chunks]
+        sentences = [s for c in chunks for s in c.sentence_texts()]
+        vectors, embedded = _embed(texts + sentences, cache, embedder, settings, progress)
         embed_seconds = time.perf_counter() - t_embed
         build_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
         tmp = index_dir.parent / f".{index_dir.name}.tmp-{build_id}"
         try:
-            write_index(tmp, chunks, vectors, articles, settings, build_id, __version__)
+            write_index(tmp, chunks, vectors[: len(texts)], vectors[len(texts) :], articles,
+                        settings, build_id, __version__)
             load_index(tmp, settings)  # validate before it replaces anything
             _swap(tmp, index_dir, build_id)
         finally:
             remove_tree(tmp)
-    return BuildReport(build_id, len(articles), len(chunks), embedded, len(chunks) - embedded,
-                       time.perf_counter() - started, embed_seconds)
+    return BuildReport(build_id, len(articles), len(chunks), len(texts) + len(sentences),
+                       embedded, time.perf_counter() - started, embed_seconds)
 
 
-def cache_key(model_id: str, chunk: Chunk) -> str:
+def cache_key(model_id: str, text: str) -> str:
     """Embedding cache key: the model and exactly the text that was embedded."""
-    return sha256_text(model_id + "\n" + chunk.embed_text)
+    return sha256_text(model_id + "\n" + text)
 
 
 def _previous_vectors(index_dir: Path, settings: Settings) -> dict[str, np.ndarray]:
@@ -88,30 +95,34 @@ def _previous_vectors(index_dir: Path, settings: Settings) -> dict[str, np.ndarr
         if (manifest["embedding"]["model"] != settings.embedding_model
                 or manifest["chunking"] != settings.chunking_config()):
             return {}
-        chunks, vectors = read_chunks(index_dir), read_vectors(index_dir)
+        chunks = read_chunks(index_dir)
+        chunk_vectors, sentence_vectors = read_vectors(index_dir)
     except (AssistantError, OSError, ValueError):
         return {}  # no usable previous build: embed everything
-    if len(chunks) != len(vectors):
+    texts = [c.embed_text for c in chunks] + [s for c in chunks for s in c.sentence_texts()]
+    vectors = np.concatenate([chunk_vectors, sentence_vectors])
+    if len(texts) != len(vectors):
         return {}
-    return {cache_key(settings.embedding_model, c): v for c, v in zip(chunks, vectors, strict=True)}
+    return {cache_key(settings.embedding_model, t): v for t, v in zip(texts, vectors, strict=True)}
 
 
-def _embed(chunks: list[Chunk], cache: dict[str, np.ndarray], embedder: Embedder,
+def _embed(texts: list[str], cache: dict[str, np.ndarray], embedder: Embedder,
            settings: Settings, progress: Progress | None) -> tuple[np.ndarray, int]:
-    keys = [cache_key(settings.embedding_model, c) for c in chunks]
+    """Vectors for ``texts``, embedding only those the cache lacks; returns (vectors, embedded)."""
+    keys = [cache_key(settings.embedding_model, t) for t in texts]
     todo = [i for i, k in enumerate(keys) if k not in cache]
     # Longest first, so each batch holds texts of similar length and pads little.
-    todo.sort(key=lambda i: -len(chunks[i].embed_text))
+    todo.sort(key=lambda i: -len(texts[i]))
     fresh: dict[int, np.ndarray] = {}
     batch = settings.embedding_batch_size
     for done in range(0, len(todo), batch):
         ids = todo[done : done + batch]
-        for i, vec in zip(ids, embedder.embed([chunks[i].embed_text for i in ids],
-                                              batch_size=batch), strict=True):
+        for i, vec in zip(ids, embedder.embed([texts[i] for i in ids], batch_size=batch),
+                          strict=True):
             fresh[i] = vec
         if progress:
             progress("embedding", min(done + batch, len(todo)), len(todo))
-    rows = [fresh[i] if i in fresh else cache[keys[i]] for i in range(len(chunks))]
+    rows = [fresh[i] if i in fresh else cache[keys[i]] for i in range(len(texts))]
     dim = embedder.dimension
     vectors = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
     return vectors, len(todo)

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from .textutil import sha256_text
+from .textutil import sha256_text, split_sentences
 from .types import Article, Chunk
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*$", re.M)
@@ -41,7 +41,7 @@ def _chunk_article(article: Article, splitter: RecursiveCharacterTextSplitter) -
                 chunk_id=sha256_text(f"{article.article_id}\n{label}\n{text}")[:16],
                 article_id=article.article_id, title=article.title, section=label,
                 text=text, start=offset, end=offset + len(text), source=article.source,
-                publisher=article.publisher,
+                publisher=article.publisher, sentences=tuple(split_sentences(text)),
             )
 
 

@@ -174,10 +174,10 @@ def _take_header(
             dropped.append(("navigation (breadcrumb)", first))
             blocks = blocks[1:]
     title = title_hint or ""
-    if blocks and blocks[0].kind in ("heading", "para") and len(blocks[0].text) <= 150:
-        if not title or blocks[0].text.strip().lower() == title.strip().lower():
-            title = blocks[0].text
-            blocks = blocks[1:]
+    first_is_title = bool(blocks) and blocks[0].kind != "item" and len(blocks[0].text) <= 150
+    if first_is_title and (not title or blocks[0].text.strip().lower() == title.strip().lower()):
+        title = blocks[0].text
+        blocks = blocks[1:]
     for j, block in enumerate(blocks[:2]):
         byline = _BYLINE.match(block.text)
         is_name = block.kind != "item" and _NAME_LINE.match(block.text) and j < len(blocks) - 1 \
@@ -208,7 +208,9 @@ def _drop_promotions(blocks: list[_Block], dropped: list[tuple[str, str]]) -> li
     return keep
 
 
-def _drop_bios(blocks: list[_Block], dropped: list[tuple[str, str]]) -> tuple[list[_Block], str | None]:
+def _drop_bios(
+    blocks: list[_Block], dropped: list[tuple[str, str]],
+) -> tuple[list[_Block], str | None]:
     """An author bio near the end: a name with credentials, then a paragraph about them."""
     tail_from = int(len(blocks) * 0.7)
     for i in range(tail_from, len(blocks)):

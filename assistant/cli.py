@@ -77,8 +77,10 @@ def add(files: tuple[Path, ...], corpus_dir: Path | None) -> None:
 @cli.command()
 @corpus_option
 @index_option
+@click.option("--if-needed", is_flag=True,
+              help="Only build when the index is missing, stale or built with other settings.")
 @friendly_errors
-def build(corpus_dir: Path | None, index_dir: Path | None) -> None:
+def build(corpus_dir: Path | None, index_dir: Path | None, if_needed: bool) -> None:
     """Build (or update) the search index from the corpus.
 
     Only chunks whose text changed are embedded again; a change of model or chunk
@@ -89,9 +91,20 @@ def build(corpus_dir: Path | None, index_dir: Path | None) -> None:
     from .embedding import SentenceTransformerEmbedder
 
     settings = _settings(corpus_dir, index_dir)
+    if if_needed:
+        from .core import index_status
+
+        state = index_status(settings)
+        if state.built and state.freshness and state.freshness.fresh and state.matches:
+            click.echo(f"index in {settings.index_dir} is up to date; nothing to do")
+            return
+
+    tty = sys.stderr.isatty()
 
     def progress(stage: str, done: int, total: int) -> None:
-        click.echo(f"\r{stage}: {done}/{total} chunks", nl=done >= total, err=True)
+        # On a terminal one line updates in place; in a log each step gets its own line.
+        line = f"{stage}: {done}/{total} texts"
+        click.echo(f"\r{line}" if tty else line, nl=not tty or done >= total, err=True)
 
     report = build_index(settings, SentenceTransformerEmbedder(settings.embedding_model), progress)
     click.echo(report.summary())

@@ -11,9 +11,9 @@ from typing import Any
 from .build import BuildReport, Progress, build_index, recover
 from .corpus import load_corpus
 from .embedding import Embedder, SentenceTransformerEmbedder
-from .errors import IndexMissingError, IndexStaleError
+from .errors import IndexMismatchError, IndexMissingError, IndexStaleError
 from .settings import Settings
-from .store import Freshness, LoadedIndex, compare, load_index, read_manifest
+from .store import Freshness, LoadedIndex, check_settings, compare, load_index, read_manifest
 from .types import Hit
 
 History = Sequence[tuple[str, str]]
@@ -32,6 +32,11 @@ class Status:
     chunks: int = 0
     indexed_articles: int = 0
     freshness: Freshness | None = None
+    mismatch: str | None = None  # why the index does not fit the current settings
+
+    @property
+    def matches(self) -> bool:
+        return self.mismatch is None
 
     def summary(self) -> str:
         if not self.built:
@@ -41,7 +46,8 @@ class Status:
         return (f"index:    {self.index_dir} (build {self.build_id})\n"
                 f"articles: {self.corpus_articles} in the corpus, {self.indexed_articles} indexed\n"
                 f"chunks:   {self.chunks}\nmodel:    {self.model}\n"
-                f"built at: {self.built_at}\nstate:    {state}")
+                f"built at: {self.built_at}\nstate:    {state}"
+                + (f"\nmismatch: {self.mismatch}" if self.mismatch else ""))
 
 
 def index_status(settings: Settings) -> Status:
@@ -51,11 +57,16 @@ def index_status(settings: Settings) -> Status:
         manifest = read_manifest(settings.index_dir)
     except IndexMissingError:
         return Status(settings.index_dir, len(articles), built=False)
+    try:
+        check_settings(manifest, settings, settings.index_dir)
+        mismatch = None
+    except IndexMismatchError as exc:
+        mismatch = str(exc)
     return Status(
         settings.index_dir, len(articles), built=True, model=manifest["embedding"]["model"],
         built_at=manifest["built_at"], build_id=manifest["build_id"],
         chunks=manifest["counts"]["chunks"], indexed_articles=manifest["counts"]["articles"],
-        freshness=compare(manifest, articles),
+        freshness=compare(manifest, articles), mismatch=mismatch,
     )
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import yaml
@@ -94,7 +94,7 @@ def _import_one(
     ), body
 
 
-def _front_matter(meta: dict[str, object]) -> str:
+def _front_matter(meta: Mapping[str, object]) -> str:
     clean = {k: v for k, v in meta.items() if v is not None}
     return "---\n" + yaml.safe_dump(clean, sort_keys=False, allow_unicode=True) + "---\n"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import ImportFailed
 
@@ -58,7 +59,7 @@ def _read_html(path: Path, html: str) -> RawArticle:
     """Main-content extraction with trafilatura: drops menus, footers, comments and ads."""
     import trafilatura
 
-    doc = trafilatura.bare_extraction(
+    doc: Any = trafilatura.bare_extraction(
         html, output_format="python", include_comments=False, include_tables=True,
         include_images=False, include_links=False, with_metadata=True, favor_precision=True,
     )

@@ -1,21 +1,55 @@
-"""Hybrid retrieval: dense (FAISS) and keyword (BM25) rankings fused by reciprocal rank.
+"""Hybrid retrieval over one loaded index.
 
-Dense vectors catch meaning ("not drinking enough" ~ "dehydration"); BM25 catches exact
-terms the small model blurs ("quinine", "potassium", "mercury"). Rank fusion needs no score
-calibration between the two, so it keeps working as the library grows.
+A chunk's score blends three signals: the cosine of the question with the whole passage,
+the best cosine with any one of its sentences (MiniLM was trained on sentence pairs, and
+a passage's one answering sentence is diluted in the passage vector), and BM25 over
+stemmed words, which catches exact terms the small model blurs ("quinine", "mercury").
+The question is expanded with words of its intent and the articles' words for its lay
+terms before scoring.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .embedding import Embedder
+from .intent import Intent, detect_intent
+from .safety import check
 from .settings import Settings
 from .store import LoadedIndex
 from .textutil import content_words
 from .types import Hit
+from .vocabulary import article_terms
+
+# Words the articles use when they speak to each intent.
+_INTENT_WORDS = {
+    Intent.TREATMENT: "treat relieve relief",
+    Intent.PREVENTION: "prevent prevention avoid",
+    Intent.SEE_DOCTOR: "seek medical attention doctor",
+    Intent.SYMPTOMS: "symptoms",
+    Intent.CAUSES: "causes",
+    Intent.DEFINITION: "refers to",
+    Intent.OTHER: "",
+}
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str  # the question as asked (after follow-up rewriting)
+    intent: Intent
+    dense: str  # what is embedded
+    keywords: str  # what BM25 scores
+
+
+def make_query(question: str) -> Query:
+    intent = detect_intent(question)
+    if check(question).strong:  # swelling, redness...: the doctor's guidance is the answer
+        intent = Intent.SEE_DOCTOR
+    dense = f"{question} {_INTENT_WORDS[intent]}".strip()
+    return Query(question, intent, dense, f"{dense} {article_terms(question)}")
 
 
 class KeywordIndex:
@@ -37,8 +71,19 @@ class KeywordIndex:
         return np.asarray(self._bm25.get_scores(words), dtype=np.float32)
 
 
+@dataclass
+class Scored:
+    """Every signal for every candidate chunk of one query (also used to compose answers)."""
+
+    query: Query
+    qvec: np.ndarray
+    chunk_ids: np.ndarray
+    scores: np.ndarray
+    similarity: np.ndarray  # passage cosine
+
+
 class Retriever:
-    """Searches one loaded index; cheap to call from many threads at once."""
+    """Searches one loaded index; safe to call from many threads at once."""
 
     def __init__(self, index: LoadedIndex, embedder: Embedder, settings: Settings) -> None:
         self.index = index
@@ -46,31 +91,38 @@ class Retriever:
         self.settings = settings
         self.keywords = KeywordIndex([c.embed_text for c in index.chunks])
 
-    def search(self, query: str, k: int) -> list[Hit]:
-        n = len(self.index.chunks)
-        if n == 0 or not query.strip():
-            return []
-        qvec = self.embedder.embed([query])
+    def search(self, question: str, k: int) -> list[Hit]:
+        scored = self.score(make_query(question))
+        order = np.argsort(-scored.scores)[:k]
+        return [Hit(chunk=self.index.chunks[int(scored.chunk_ids[j])],
+                    score=float(scored.scores[j]), similarity=float(scored.similarity[j]),
+                    rank=r + 1) for r, j in enumerate(order)]
+
+    def score(self, query: Query) -> Scored:
+        index, n = self.index, len(self.index.chunks)
+        qvec = self.embedder.embed([query.dense])[0] if n else np.zeros(0, np.float32)
+        if n == 0:
+            empty = np.zeros(0)
+            return Scored(query, qvec, empty.astype(int), empty, empty)
         depth = min(self.settings.candidates, n)
-        sims, ids = self.index.faiss_index.search(qvec, depth)
-        dense_rank = [int(i) for i in ids[0] if i >= 0]
-        similarity = {int(i): float(s) for i, s in zip(ids[0], sims[0], strict=True) if i >= 0}
-        bm25 = self.keywords.scores(query)
-        keyword_rank = [int(i) for i in np.argsort(-bm25)[:depth] if bm25[i] > 0]
-        fused = self._fuse(dense_rank, keyword_rank)
-        top = sorted(fused, key=lambda i: -fused[i])[:k]
-        return [Hit(chunk=self.index.chunks[i], score=fused[i],
-                    similarity=similarity.get(i, self._cosine(qvec[0], i)), rank=r + 1)
-                for r, i in enumerate(top)]
+        _, dense_ids = index.faiss_index.search(qvec[None, :], depth)
+        bm25 = self.keywords.scores(query.keywords)
+        keyword_ids = np.argsort(-bm25)[:depth]
+        ids = np.unique(np.concatenate([dense_ids[0][dense_ids[0] >= 0], keyword_ids]))
+        passage = index.vectors[ids] @ qvec
+        best_sentence = self._best_sentence(qvec, ids, passage)
+        top_bm25 = float(bm25.max()) or 1.0
+        s = self.settings
+        scores = ((1 - s.sentence_weight) * passage + s.sentence_weight * best_sentence
+                  + s.bm25_weight * bm25[ids] / top_bm25)
+        return Scored(query, qvec, ids, scores, passage)
 
-    def _fuse(self, dense: list[int], keyword: list[int]) -> dict[int, float]:
-        k, weight = self.settings.rrf_k, self.settings.bm25_weight
-        fused: dict[int, float] = {}
-        for rank, i in enumerate(dense):
-            fused[i] = fused.get(i, 0.0) + 1.0 / (k + rank + 1)
-        for rank, i in enumerate(keyword):
-            fused[i] = fused.get(i, 0.0) + weight / (k + rank + 1)
-        return fused
-
-    def _cosine(self, qvec: np.ndarray, i: int) -> float:
-        return float(np.dot(qvec, self.index.faiss_index.reconstruct(i)))
+    def _best_sentence(self, qvec: np.ndarray, ids: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+        """Per candidate chunk, the best cosine of any of its sentences (else the passage's)."""
+        index = self.index
+        rows = np.flatnonzero(np.isin(index.sentence_owner, ids))
+        best = np.full(len(ids), -np.inf)
+        # ids is sorted (np.unique), so searchsorted maps a sentence's chunk to its slot.
+        slots = np.searchsorted(ids, index.sentence_owner[rows])
+        np.maximum.at(best, slots, index.sentence_vectors[rows] @ qvec)
+        return np.where(np.isfinite(best), best, fallback)

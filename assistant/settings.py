@@ -57,9 +57,13 @@ class Settings(BaseSettings):
 
     # Retrieval
     top_k: int = Field(5, gt=0, description="Passages returned by search.")
-    candidates: int = Field(30, gt=0, description="Candidates each retriever proposes for fusion.")
-    rrf_k: int = Field(20, gt=0, description="Reciprocal-rank-fusion constant; lower favours top.")
-    bm25_weight: float = Field(0.7, ge=0, description="Weight of the BM25 ranking in the fusion.")
+    candidates: int = Field(40, gt=0, description="Candidates each retriever proposes.")
+    sentence_weight: float = Field(
+        0.3, ge=0, le=1, description="Share of a chunk's dense score taken from its best "
+        "sentence rather than the whole passage.")
+    bm25_weight: float = Field(
+        0.2, ge=0, description="Weight of BM25 (scaled to the query's best match) added to "
+        "the dense score.")
 
     # Answering
     max_question_chars: int = Field(

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import shutil
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 VECTORS = "vectors.npy"
+SENTENCE_VECTORS = "sentences.npy"
 FAISS_FILE = "faiss.index"
 
 
@@ -56,6 +58,11 @@ class LoadedIndex:
     manifest: dict[str, Any]
     chunks: list[Chunk]
     faiss_index: Any
+    vectors: np.ndarray  # one row per chunk, normalized
+    #: One row per sentence of every chunk, in chunk order; ``sentence_owner`` maps row -> chunk.
+    sentence_vectors: np.ndarray
+    sentence_owner: np.ndarray
+    sentence_first: np.ndarray  # row of each chunk's first sentence
 
     @property
     def build_id(self) -> str:
@@ -115,7 +122,25 @@ def load_index(index_dir: Path, settings: Settings) -> LoadedIndex:
     if faiss_index.d != manifest["embedding"]["dimension"]:
         raise IndexCorruptError(f"{index_dir}: vector size {faiss_index.d} differs from the "
                                 "manifest; rebuild with `cramp-assistant build`")
-    return LoadedIndex(path=index_dir, manifest=manifest, chunks=chunks, faiss_index=faiss_index)
+    vectors, sentence_vectors = read_vectors(index_dir)
+    counts = [len(c.sentences) for c in chunks]
+    if vectors.shape != (len(chunks), faiss_index.d) or \
+            sentence_vectors.shape != (sum(counts), faiss_index.d):
+        raise IndexCorruptError(f"{index_dir}: stored vectors do not match the chunks; "
+                                "rebuild with `cramp-assistant build`")
+    owner = np.repeat(np.arange(len(chunks)), counts)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int) if counts else owner
+    return LoadedIndex(path=index_dir, manifest=manifest, chunks=chunks, faiss_index=faiss_index,
+                       vectors=vectors, sentence_vectors=sentence_vectors, sentence_owner=owner,
+                       sentence_first=first)
+
+
+def _read_npy(path: Path) -> np.ndarray:
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"{path} cannot be read ({exc}): rebuild with "
+                                "`cramp-assistant build`") from exc
 
 
 def _verify_files(index_dir: Path, manifest: dict[str, Any]) -> None:
@@ -142,14 +167,17 @@ def read_chunks(index_dir: Path) -> list[Chunk]:
     path = index_dir / CHUNKS
     try:
         with path.open(encoding="utf-8") as fh:
-            return [Chunk(**json.loads(line)) for line in fh if line.strip()]
-    except (OSError, ValueError, TypeError) as exc:
+            rows = [json.loads(line) for line in fh if line.strip()]
+        return [Chunk(**{**row, "sentences": tuple(tuple(s) for s in row["sentences"])})
+                for row in rows]
+    except (OSError, ValueError, TypeError, KeyError) as exc:
         raise IndexCorruptError(f"{path} is damaged ({exc}): rebuild with "
                                 "`cramp-assistant build`") from exc
 
 
-def read_vectors(index_dir: Path) -> np.ndarray:
-    return np.load(index_dir / VECTORS, allow_pickle=False)
+def read_vectors(index_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Chunk vectors and sentence vectors of a built index."""
+    return _read_npy(index_dir / VECTORS), _read_npy(index_dir / SENTENCE_VECTORS)
 
 
 def file_sha256(path: Path) -> str:
@@ -165,18 +193,16 @@ def make_faiss(vectors: np.ndarray, index_type: str) -> Any:
     import faiss
 
     dim = vectors.shape[1]
-    if index_type == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-    else:
-        index = faiss.IndexFlatIP(dim)
+    index: Any = (faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+                  if index_type == "hnsw" else faiss.IndexFlatIP(dim))
     if len(vectors):
         index.add(vectors)
     return index
 
 
 def write_index(
-    target: Path, chunks: list[Chunk], vectors: np.ndarray, articles: list[Article],
-    settings: Settings, build_id: str, package_version: str,
+    target: Path, chunks: list[Chunk], vectors: np.ndarray, sentence_vectors: np.ndarray,
+    articles: list[Article], settings: Settings, build_id: str, package_version: str,
 ) -> dict[str, Any]:
     """Write every file of an index into the empty folder ``target``; returns the manifest."""
     import faiss
@@ -186,11 +212,12 @@ def write_index(
         for chunk in chunks:
             fh.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
     np.save(target / VECTORS, vectors, allow_pickle=False)
+    np.save(target / SENTENCE_VECTORS, sentence_vectors, allow_pickle=False)
     faiss.write_index(make_faiss(vectors, settings.index_type), str(target / FAISS_FILE))
+    counts = Counter(c.article_id for c in chunks)
     per_article = {a.article_id: {"content_hash": a.content_hash, "title": a.title,
-                                  "source": a.source, "chunks": 0} for a in articles}
-    for chunk in chunks:
-        per_article[chunk.article_id]["chunks"] += 1
+                                  "source": a.source, "chunks": counts[a.article_id]}
+                   for a in articles}
     manifest = {
         "format_version": FORMAT_VERSION, "build_id": build_id,
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -200,7 +227,8 @@ def write_index(
         "chunking": settings.chunking_config(), "index_type": settings.index_type,
         "counts": {"articles": len(articles), "chunks": len(chunks)},
         "articles": per_article,
-        "files": {name: file_sha256(target / name) for name in (CHUNKS, VECTORS, FAISS_FILE)},
+        "files": {name: file_sha256(target / name)
+                  for name in (CHUNKS, VECTORS, SENTENCE_VECTORS, FAISS_FILE)},
     }
     (target / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return manifest

@@ -65,3 +65,29 @@ def jaccard(a: set[str], b: set[str]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / len(a | b)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9])")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) spans of the sentences and list items in ``text``, in order."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        line_start = pos
+        pos += len(line) + 1
+        cursor = 0
+        for match in _SENTENCE_END.finditer(line):
+            spans.append((line_start + cursor, line_start + match.start()))
+            cursor = match.end()
+        spans.append((line_start + cursor, line_start + len(line)))
+    return [(s, e) for s, e in (_trim(text, s, e) for s, e in spans) if e > s]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end

@@ -33,6 +33,11 @@ class Chunk:
     end: int
     source: str
     publisher: str | None = None
+    #: (start, end) of each sentence or list item, relative to ``text``.
+    sentences: tuple[tuple[int, int], ...] = ()
+
+    def sentence_texts(self) -> list[str]:
+        return [self.text[s:e] for s, e in self.sentences]
 
     @property
     def embed_text(self) -> str:

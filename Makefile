@@ -1,0 +1,42 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+
+.PHONY: run test install browser lint bench clean
+
+run: install  ## install, build the index if missing or stale, start the app on 127.0.0.1
+	$(BIN)/cramp-assistant build --if-needed
+	GRADIO_ANALYTICS_ENABLED=False $(BIN)/python app.py
+
+test: install browser  ## install, then run the whole test suite (browser tests included)
+	GRADIO_ANALYTICS_ENABLED=False $(BIN)/python -m pytest -q
+
+install: $(STAMP)
+
+# torch is pinned by constraints.txt: a newer one would pull several GB of CUDA packages.
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt torch==2.13.0
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+# Browser tests drive Debian's chromium through playwright (never `playwright install`).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+
+lint: install
+	$(BIN)/ruff check assistant tests app.py scripts
+	$(BIN)/mypy assistant
+
+bench: install  ## speed figures: search vs one embedding, build vs raw encode
+	$(BIN)/python scripts/bench_search.py
+	$(BIN)/python scripts/bench_build.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

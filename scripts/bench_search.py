@@ -1,0 +1,56 @@
+"""Warm search and ask latency against one single-query embedding call, in one process.
+
+Usage: python scripts/bench_search.py [--index DIR] [--rounds N]
+Prints medians (ms) and the ratios the targets are stated in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from assistant.core import Assistant
+from assistant.evaluation import read_items
+
+QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "data" / "dev.jsonl"
+
+
+def timed(fn: Callable[[str], object], questions: list[str], rounds: int) -> list[float]:
+    out = []
+    for _ in range(rounds):
+        for q in questions:
+            t = time.perf_counter()
+            fn(q)
+            out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", type=Path, default=None)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    a = Assistant.load(args.index)
+    questions = [i.question for i in read_items(QUESTIONS)]
+    a.warm_up()
+    for q in questions:  # warm every path once
+        a.search(q)
+    embed = timed(lambda q: a.embedder.embed([q]), questions, args.rounds)
+    search = timed(lambda q: a.search(q, k=5), questions, args.rounds)
+    results = {"embed (1 query)": embed, "search k=5": search}
+    if hasattr(a, "ask"):
+        results["ask"] = timed(a.ask, questions, args.rounds)
+    base = statistics.median(embed)
+    print(f"{len(questions)} questions x {args.rounds} rounds, each call type timed in turn")
+    for name, values in results.items():
+        p50 = statistics.median(values)
+        p95 = sorted(values)[int(0.95 * (len(values) - 1))]
+        print(f"{name:16} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  "
+              f"p50 ratio to embed {p50 / base:5.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""Shared fixtures: the real model, the seed articles imported once, one built index."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from assistant.build import build_index  # noqa: E402
+from assistant.core import Assistant  # noqa: E402
+from assistant.corpus import add_articles  # noqa: E402
+from assistant.embedding import SentenceTransformerEmbedder  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+
+DATA = Path(__file__).parent / "data"
+SEEDS = sorted((DATA / "seeds").glob("*.txt"))
+DEV_SET = DATA / "dev.jsonl"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def seed_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The five seed articles imported by the real import command, once per session."""
+    corpus = tmp_path_factory.mktemp("seed") / "corpus"
+    results = add_articles(SEEDS, Settings(corpus_dir=corpus))
+    assert [r.status for r in results] == ["added"] * len(SEEDS), results
+    return corpus
+
+
+@pytest.fixture(scope="session")
+def built(seed_corpus: Path, embedder: SentenceTransformerEmbedder,
+          tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings pointing at a corpus and an index built from it (read-only for tests)."""
+    settings = Settings(corpus_dir=seed_corpus, index_dir=seed_corpus.parent / "index")
+    build_index(settings, embedder)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def assistant(built: Settings, embedder: SentenceTransformerEmbedder) -> Assistant:
+    return Assistant.load(settings=built, embedder=embedder)
+
+
+@pytest.fixture()
+def workspace(built: Settings, tmp_path: Path) -> Settings:
+    """A private copy of the seed corpus and its index, for tests that change them."""
+    shutil.copytree(built.corpus_dir, tmp_path / "corpus")
+    shutil.copytree(built.index_dir, tmp_path / "index")
+    return built.model_copy(update={"corpus_dir": tmp_path / "corpus",
+                                    "index_dir": tmp_path / "index"})
