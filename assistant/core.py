@@ -6,15 +6,18 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .build import BuildReport, Progress, build_index, recover
 from .corpus import load_corpus
 from .embedding import Embedder, SentenceTransformerEmbedder
-from .errors import IndexMismatchError, IndexMissingError, IndexStaleError
+from .errors import IndexMismatchError, IndexMissingError, IndexStaleError, QuestionError
 from .settings import Settings
 from .store import Freshness, LoadedIndex, check_settings, compare, load_index, read_manifest
-from .types import Hit
+from .types import Answer, Hit
+
+if TYPE_CHECKING:
+    from .compose import Composer
 
 History = Sequence[tuple[str, str]]
 
@@ -84,6 +87,7 @@ class Assistant:
         self.embedder = embedder
         self._retriever = Retriever(index, embedder, settings)
         self._swap_lock = threading.Lock()
+        self._composer: Composer | None = None
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, *, settings: Settings | None = None,
@@ -113,6 +117,18 @@ class Assistant:
 
         query = rewrite(question, history or ())
         return self._retriever.search(query, k)
+
+    def ask(self, question: str, history: History | None = None) -> Answer:
+        """A cited answer composed from the articles, or an honest "not covered"."""
+        from .compose import Composer
+
+        if not question or not question.strip():
+            raise QuestionError("Please type a question about leg or thigh cramps.")
+        with self._swap_lock:
+            composer = self._composer
+            if composer is None or composer.retriever is not self._retriever:
+                composer = self._composer = Composer(self._retriever, self.settings)
+        return composer.answer(question, history or ())
 
     def status(self) -> Status:
         return index_status(self.settings)

@@ -37,3 +37,7 @@ class BuildLockedError(AssistantError):
 
 class ModelUnavailableError(AssistantError):
     """The embedding model cannot be loaded from local files."""
+
+
+class QuestionError(AssistantError):
+    """The question cannot be asked as it is (empty, for example)."""

@@ -8,7 +8,9 @@ punctuation and white space, since imported articles are cleaned.
 from __future__ import annotations
 
 import json
+import re
 import statistics
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AssistantError
-from .textutil import normalize
+from .textutil import content_words, normalize
 from .types import Hit
 
 
@@ -123,35 +125,142 @@ def _row(label: str, s: Scores, names: list[str]) -> str:
 
 
 @dataclass
+class AnswerResult:
+    item: EvalItem
+    answer: Any  # types.Answer
+    seconds: float
+    key_points_found: list[str]
+    sentences: int
+    grounded: int
+    dangling: list[int]
+
+    @property
+    def coverage(self) -> float:
+        points = self.item.key_points
+        return len(self.key_points_found) / len(points) if points else 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.item.id, "category": self.item.category,
+                "question": self.item.question, "abstained": self.answer.abstained,
+                "should_abstain": self.item.should_abstain,
+                "key_points_missed": [k for k in self.item.key_points
+                                      if k not in self.key_points_found],
+                "ungrounded": self.sentences - self.grounded, "dangling": self.dangling,
+                "seconds": round(self.seconds, 4)}
+
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def key_point_found(point: str, answer_words: set[str]) -> bool:
+    """A key point counts when most of its (lightly stemmed) content words are in the answer."""
+    words = set(content_words(point))
+    return not words or len(words & answer_words) / len(words) >= 0.6
+
+
+def judge_answer(item: EvalItem, answer: Any, seconds: float,
+                 fixed_lines: frozenset[str]) -> AnswerResult:
+    body = answer.text.split("**Sources**")[0]
+    words = set(content_words(body))
+    found = [k for k in item.key_points if key_point_found(k, words)]
+    passages = {c.n: c.passage for c in answer.citations}
+    sentences = grounded = 0
+    dangling: list[int] = []
+    for line in body.splitlines():
+        line = re.sub(r"^\s*[-*]\s+", "", line).strip()
+        if not line or line in fixed_lines or line.startswith(("**See a doctor**", "**⚠")):
+            continue
+        sentences += 1
+        marks = [int(n) for n in _MARKER.findall(line)]
+        dangling += [n for n in marks if n not in passages]
+        cited = " ".join(passages.get(n, "") for n in marks)
+        statement = _MARKER.sub("", re.sub(r"\(\d+ of \d+ articles\)", "", line))
+        if marks and set(content_words(statement)) <= set(content_words(cited)):
+            grounded += 1
+    return AnswerResult(item, answer, seconds, found, sentences, grounded, dangling)
+
+
+def answer_scores(results: list[AnswerResult]) -> Scores:
+    if not results:
+        return Scores()
+    answerable = [r for r in results if not r.item.should_abstain]
+    refuse = [r for r in results if r.item.should_abstain]
+    sentences = sum(r.sentences for r in results)
+    values = {
+        "key_point_coverage": (sum(r.coverage for r in answerable) / len(answerable)
+                               if answerable else 1.0),
+        "abstention_accuracy": sum(r.answer.abstained == r.item.should_abstain
+                                   for r in results) / len(results),
+        "false_abstention": (sum(r.answer.abstained for r in answerable) / len(answerable)
+                             if answerable else 0.0),
+        "grounded_rate": sum(r.grounded for r in results) / sentences if sentences else 1.0,
+        "dangling_markers": float(sum(len(r.dangling) for r in results)),
+    }
+    return Scores(values=values, count=len(results))
+
+
+@dataclass
 class EvalReport:
     retrieval: list[RetrievalResult]
+    answers: list[AnswerResult] = field(default_factory=list)
+
+    def latency(self) -> dict[str, float]:
+        times = [r.seconds * 1000 for r in self.answers]
+        return {"ask_p50_ms": median(times), "ask_p95_ms": percentile(times, 0.95)}
+
+    def _failures(self) -> list[AnswerResult]:
+        return [r for r in self.answers if r.coverage < 1 or r.dangling
+                or r.grounded < r.sentences or r.answer.abstained != r.item.should_abstain]
 
     def to_dict(self) -> dict[str, Any]:
         overall = retrieval_scores(self.retrieval)
+        answers = answer_scores(self.answers)
         return {
             "retrieval": {"overall": overall.values, "count": overall.count,
                           "by_category": {c: s.values for c, s in
                                           by_category(self.retrieval, retrieval_scores).items()},
                           "misses": [r.to_dict() for r in self.retrieval
                                      if r.item.quotes and r.first_rank != 1]},
+            "answers": {"overall": answers.values, "count": answers.count,
+                        "latency": self.latency(),
+                        "by_category": {c: s.values for c, s in
+                                        by_category(self.answers, answer_scores).items()},
+                        "failures": [r.to_dict() for r in self._failures()]},
         }
 
     def format(self) -> str:
-        overall = retrieval_scores(self.retrieval)
-        lines = [format_table("retrieval", overall,
+        lines = [format_table("retrieval", retrieval_scores(self.retrieval),
                               by_category(self.retrieval, retrieval_scores))]
         misses = [r for r in self.retrieval if r.item.quotes and r.first_rank != 1]
         if misses:
             lines.append("\nnot at rank 1 (first rank holding evidence):")
             lines += [f"  {r.item.id} [{r.first_rank or '-'}] {r.item.question}" for r in misses]
+        if self.answers:
+            lines += ["", format_table("answers", answer_scores(self.answers),
+                                       by_category(self.answers, answer_scores))]
+            lat = self.latency()
+            lines.append(f"ask latency: p50 {lat['ask_p50_ms']:.1f} ms, "
+                         f"p95 {lat['ask_p95_ms']:.1f} ms")
+            for r in self._failures():
+                d = r.to_dict()
+                lines.append(f"  {r.item.id} abstained={d['abstained']} "
+                             f"missed={d['key_points_missed']} ungrounded={d['ungrounded']} "
+                             f"dangling={d['dangling']}: {r.item.question}")
         return "\n".join(lines)
 
 
-def evaluate(assistant: Any, items: list[EvalItem]) -> EvalReport:
-    """Run every item through ``assistant.search`` and judge the passages."""
-    results = []
+def evaluate(assistant: Any, items: list[EvalItem], answers: bool = True) -> EvalReport:
+    """Run every item through ``assistant.search`` (and ``ask``) and judge the results."""
+    from .compose import FIXED_LINES
+
+    report = EvalReport(retrieval=[])
     for item in items:
         history = [(q, "") for q in item.history]
-        results.append(judge_retrieval(item, assistant.search(item.question, k=10,
-                                                               history=history)))
-    return EvalReport(retrieval=results)
+        hits = assistant.search(item.question, k=10, history=history)
+        report.retrieval.append(judge_retrieval(item, hits))
+        if answers:
+            started = time.perf_counter()
+            answer = assistant.ask(item.question, history=history)
+            report.answers.append(judge_answer(item, answer, time.perf_counter() - started,
+                                               FIXED_LINES))
+    return report

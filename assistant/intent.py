@@ -25,7 +25,7 @@ _RULES: list[tuple[Intent, re.Pattern[str]]] = [(intent, re.compile(rx, re.I)) f
     (Intent.CAUSES, r"\b(cause[sd]?|causing|reasons?|triggers?|lead(s)? to|responsible|"
      r"more likely|risk factors?)\b"),
     (Intent.PREVENTION, r"\b(prevent\w*|avoid\w*|stop (getting|having)|reduce (the )?(risk|"
-     r"chances?)|keep \w+ from|foods?|diet|eat|drink|shoes|footwear|sports drinks?)\b"),
+     r"chances?)|keep \w+ from)\b"),
     (Intent.TREATMENT, r"\b(treat\w*|reliev\w*|relief|stop (a|one|it|the|them)\b|get rid|ease|"
      r"what (should|can) i do|remed\w+|massag\w*|stretch\w*|heat|ice|prescri\w+|medication|"
      r"medicine|help(s)? (with|when)|hold it|does \w+ help)\b"),

@@ -11,16 +11,17 @@ terms before scoring.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from difflib import get_close_matches
 from typing import Any
 
 import numpy as np
 
 from .embedding import Embedder
-from .intent import Intent, detect_intent
+from .intent import Intent, detect_intent, intent_words
 from .safety import check
 from .settings import Settings
 from .store import LoadedIndex
-from .textutil import content_words
+from .textutil import STOPWORDS, content_words
 from .types import Hit
 from .vocabulary import article_terms
 
@@ -34,6 +35,12 @@ _INTENT_WORDS = {
     Intent.DEFINITION: "refers to",
     Intent.OTHER: "",
 }
+
+
+# Words every question about this library may use without naming a new subject.
+_GENERIC = ("cramp cramps cramping leg legs thigh thighs muscle muscles spasm spasms pain get "
+            "getting take taking make good best common usual usually really actually happen "
+            "happens help thing things stuff way ways know")
 
 
 @dataclass(frozen=True)
@@ -61,11 +68,11 @@ class KeywordIndex:
         self._bm25: Any = bm25s.BM25()
         tokens = [content_words(t) or ["_empty_"] for t in texts]
         self._bm25.index(tokens, show_progress=False)
-        self._vocab = set(self._bm25.vocab_dict)
+        self.vocab = frozenset(self._bm25.vocab_dict)
         self._size = len(texts)
 
     def scores(self, query: str) -> np.ndarray:
-        words = [w for w in content_words(query) if w in self._vocab]
+        words = [w for w in content_words(query) if w in self.vocab]
         if not words:
             return np.zeros(self._size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(words), dtype=np.float32)
@@ -97,6 +104,19 @@ class Retriever:
         return [Hit(chunk=self.index.chunks[int(scored.chunk_ids[j])],
                     score=float(scored.scores[j]), similarity=float(scored.similarity[j]),
                     rank=r + 1) for r, j in enumerate(order)]
+
+    def topic_words(self, question: str) -> list[str]:
+        """The question's own subject words: no stop words, intent words or 'cramp'/'leg'."""
+        generic = set(content_words(" ".join(intent_words(question)) + " " + _GENERIC))
+        return [w for w in dict.fromkeys(content_words(question)) if w not in generic
+                and not get_close_matches(w, STOPWORDS, n=1, cutoff=0.85)]  # "wich"
+
+    def knows(self, word: str) -> bool:
+        """Whether the library speaks of ``word`` (a stem): as is, misspelt, or in lay terms."""
+        vocab = self.keywords.vocab
+        if word in vocab or any(w in vocab for w in content_words(article_terms(word))):
+            return True
+        return len(word) >= 5 and bool(get_close_matches(word, vocab, n=1, cutoff=0.8))
 
     def score(self, query: Query) -> Scored:
         index, n = self.index, len(self.index.chunks)

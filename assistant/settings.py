@@ -71,8 +71,12 @@ class Settings(BaseSettings):
     )
     answer_max_words: int = Field(120, gt=20, description="Soft limit for the answer body.")
     min_relevance: float = Field(
-        0.38, ge=-1, le=1, description="Cosine similarity below which a passage is not "
-        "considered to answer the question (abstention threshold)."
+        0.45, ge=-1, le=1, description="Best question-sentence cosine below which the "
+        "articles are taken not to answer the question (abstention threshold)."
+    )
+    topic_check_below: float = Field(
+        0.7, ge=-1, le=1, description="Under this best cosine, the answer also needs half "
+        "of the question's subject words to occur in the library."
     )
 
     # App

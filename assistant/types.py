@@ -108,3 +108,55 @@ class ImportResult:
     @property
     def chars_removed(self) -> int:
         return max(self.chars_in - self.chars_kept, 0)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One numbered source of an answer: a passage and the exact sentences used from it."""
+
+    n: int
+    title: str
+    source: str
+    section: str
+    chunk_id: str
+    passage: str  # the whole chunk text
+    quote: str  # the sentences used, as they stand in the passage
+    start: int  # article offsets of the quote (first used sentence to last)
+    end: int
+    spans: tuple[tuple[int, int], ...]  # article offsets of each used sentence
+    passage_start: int
+    score: float
+    publisher: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "n": self.n, "title": self.title, "publisher": self.publisher,
+            "source": self.source, "section": self.section, "chunk_id": self.chunk_id,
+            "passage": self.passage, "quote": self.quote, "start": self.start,
+            "end": self.end, "spans": [list(s) for s in self.spans],
+            "passage_start": self.passage_start, "score": round(self.score, 6),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A composed answer: Markdown ``text`` with ``[n]`` markers and the citations behind them."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...]
+    abstained: bool
+    searched_for: str
+    warnings: tuple[str, ...] = ()
+    intent: str = "other"
+    notes: tuple[str, ...] = ()  # e.g. "your question was shortened"
+    build_id: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready audit record of the answer."""
+        return {
+            "question": self.question, "text": self.text, "abstained": self.abstained,
+            "searched_for": self.searched_for, "warnings": list(self.warnings),
+            "intent": self.intent, "notes": list(self.notes), "build_id": self.build_id,
+            "citations": [c.to_dict() for c in self.citations],
+        }
