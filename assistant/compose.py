@@ -48,7 +48,10 @@ FIXED_LINES = frozenset([NOTICE, EMERGENCY, NOT_COVERED, COVERAGE, DOSE, PERSONA
                          *LEADS.values()])
 
 _SIGNPOST = re.compile(r"\b(this (article|post|guide)|we('|’)?ll|we will|let('|’)s explore|"
-                       r"read on|here are some|the following|provided here)\b", re.I)
+                       r"read on|here are some|the following|provided here|understanding (the|"
+                       r"these|this)|it('|’)?s (essential|important|crucial) to address|there "
+                       r"are (several|various|many) (factors|theories|ways)|when it comes to)\b",
+                       re.I)
 # A sentence that leans on the one before it is cited together with it.
 _LEANS_BACK = re.compile(r"^(this|these|that|those|such|it|they|eventually|complete this|"
                          r"conditions like|when they)\b", re.I)
@@ -56,19 +59,25 @@ _LEADING_LINK = re.compile(r"^(additionally|also|however|therefore|furthermore|m
                            r"in addition|alternatively|for instance|for example),\s+", re.I)
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _LABEL = re.compile(r"^([A-Z][\w ,’'/()-]{1,40}):\s+(?=\S)")
-_DOCTOR = re.compile(r"\b(doctor|medical|healthcare|physician|consult\w*|seek\w*)\b", re.I)
+# Statements about when to get medical help (not every sentence that names a doctor).
+_SEEK_HELP = (r"\b(seek\w*|consult\w*|medical (attention|assistance|advice|help|evaluation)|"
+              r"see (a|your) (doctor|gp|physician)|symptom of|sign of|underlying (health )?"
+              r"condition|serious)\b")
+_DOCTOR = re.compile(_SEEK_HELP, re.I)
 # Words that mark a statement as the kind of answer an intent wants.
 _CUES = {intent: re.compile(rx, re.I) for intent, rx in {
     Intent.CAUSES: r"\b(caus\w*|lead\w* to|result\w* in|trigger\w*|contribut\w*|due to|"
-                   r"because|factor\w*|deficienc\w*|can impair)\b",
+                   r"because|factor\w*|deficienc\w*|can impair|explain\w*|why|reduc\w* "
+                   r"(blood|circulation)|deplete\w*|build up)\b",
     Intent.TREATMENT: r"\b(stretch\w*|massag\w*|appl(y|ying)|heat|ice|relie\w*|relax\w*|"
                       r"treat\w*|prescribe|rub|drink|hydrat\w*|physical therapy|medication)\b",
     Intent.PREVENTION: r"\b(prevent\w*|avoid\w*|reduce|stay hydrated|drink|maintain|ensure|"
                        r"make sure|include|incorporate|wear\w*|regular\w*|balanced)\b",
     Intent.SYMPTOMS: r"\b(pain|ache|feel\w*|symptom\w*|stiff\w*|last\w*|tighten\w*|"
                      r"affect\w*|sudden)\b",
-    Intent.SEE_DOCTOR: r"\b(doctor|medical|healthcare|physician|consult\w*|seek\w*|serious)\b",
+    Intent.SEE_DOCTOR: _SEEK_HELP,
 }.items()}
+_CUE_REQUIRED = {Intent.CAUSES, Intent.SEE_DOCTOR}
 _DOCTOR_QUERY = "When should I seek medical attention or see a doctor about cramps?"
 
 
@@ -153,14 +162,18 @@ class Composer:
         topic = set(self.retriever.topic_words(scored.query.text))
         cue = _CUES.get(scored.query.intent)
         units: list[Unit] = []
+        seen: set[tuple[str, int]] = set()  # overlapping chunks repeat sentences
         for j in order:
             pos = int(scored.chunk_ids[j])
             chunk_weight = float(scored.scores[j]) - top  # <= 0: weaker passages count less
             for unit in units_of(self.index.chunks[pos], pos,
                                  int(self.index.sentence_first[pos])):
+                chunk = self.index.chunks[pos]
+                where = (chunk.article_id, chunk.start + unit.spans[0][0])
+                if where in seen or len(_distinctive(unit.text, asked)) < 2:
+                    continue  # said already, or restates the question and adds nothing
+                seen.add(where)
                 words = set(content_words(unit.text))
-                if len(_distinctive(unit.text, asked)) < 2:
-                    continue  # restates the question, adds nothing
                 unit.similarity = float(self.index.sentence_vectors[unit.row] @ scored.qvec)
                 unit.score = (unit.similarity + 0.5 * chunk_weight
                               + (0.08 if cue and cue.search(unit.text) else 0.0)
@@ -169,14 +182,22 @@ class Composer:
         return units
 
     def _points(self, scored: Scored, intent: Intent, exclude: set[int]) -> list[Point]:
-        units = [u for u in self._units(scored, depth=6) if u.row not in exclude]
+        if intent in _CUE_REQUIRED:  # e.g. only statements of causes answer "what causes"
+            units = [u for u in self._units(scored, depth=8)
+                     if u.row not in exclude and _CUES[intent].search(u.text)]
+            if intent is Intent.SEE_DOCTOR:  # and every medical-help statement is a candidate
+                seen = {u.row for u in units}
+                units += [u for u in self._units(self._doctor_scored(), depth=10)
+                          if u.row not in seen and _CUES[intent].search(u.text)]
+        else:
+            units = [u for u in self._units(scored, depth=6) if u.row not in exclude]
         if not units:
             return []
         units.sort(key=lambda u: -u.score)
         # List answers gather more points than one-line ones; all must stay relevant.
-        margin = 0.25 if intent in LIST_INTENTS else 0.1
+        margin = 0.3 if intent in LIST_INTENTS else 0.1
         keep = [u for u in units if u.score >= units[0].score - margin
-                and u.similarity >= self.settings.min_relevance]
+                and u.similarity >= self.settings.point_min_similarity]
         points = self._merge(keep, set(content_words(scored.query.text)))
         points.sort(key=lambda p: -(p.lead.score + 0.03 * (len(_articles(p, self.index)) - 1)))
         return self._budget(points, MAX_POINTS.get(intent, 6))
@@ -194,8 +215,9 @@ class Composer:
             for point in points:
                 cosine = float(vectors[unit.row] @ vectors[point.lead.row])
                 theirs = _distinctive(point.lead.text, asked)
-                shared = len(mine & theirs) / max(min(len(mine), len(theirs)), 1)
-                if cosine >= 0.88 or (cosine >= 0.7 and shared >= 0.5):
+                common = len(mine & theirs)
+                shared = common / max(min(len(mine), len(theirs)), 1)
+                if cosine >= 0.88 or (cosine >= 0.75 and shared >= 0.5 and common >= 2):
                     if unit.chunk_pos not in {u.chunk_pos for u in point.units}:
                         point.units.append(unit)
                     break
@@ -217,11 +239,16 @@ class Composer:
         """The articles' own 'when to see a doctor' lines, for questions with warning signs."""
         if not safety.warnings or query.intent is Intent.SEE_DOCTOR:
             return []
-        if self._doctor is None:
-            self._doctor = self.retriever.score(make_query(_DOCTOR_QUERY))
-        units = [u for u in self._units(self._doctor, depth=6) if _DOCTOR.search(u.text)]
+        units = [u for u in self._units(self._doctor_scored(), depth=10)
+                 if _DOCTOR.search(u.text)]
         units.sort(key=lambda u: -u.score)
         return self._merge(units[:4], set())[:2]
+
+    def _doctor_scored(self) -> Scored:
+        """The library's passages about seeing a doctor: one fixed query, scored once."""
+        if self._doctor is None:
+            self._doctor = self.retriever.score(make_query(_DOCTOR_QUERY))
+        return self._doctor
 
     # -- rendering ----------------------------------------------------------------------
 
@@ -305,12 +332,17 @@ def units_of(chunk: Chunk, pos: int, first_row: int) -> list[Unit]:
             i = items[-1] + 1
             continue
         span_list = [(s, e)]
-        while i + 1 < len(spans) and _same_line(text, span_list[-1], spans[i + 1]) and \
-                _LEANS_BACK.match(text[spans[i + 1][0]:spans[i + 1][1]]):
+        labelled = bool(_LABEL.match(_ITEM.sub("", text[s:e]).strip()))  # self-contained
+        while not labelled and i + 1 < len(spans) and \
+                _same_line(text, span_list[-1], spans[i + 1]) and \
+                _LEANS_BACK.match(text[spans[i + 1][0]:spans[i + 1][1]]) and \
+                not text[spans[i + 1][0]:spans[i + 1][1]].endswith(":"):
             i += 1
             span_list.append(spans[i])
         sentence = text[s:e]
-        if _worth_citing(sentence):
+        leans_back = i > 0 and _same_line(text, spans[i - 1], (s, e)) and \
+            bool(_LEANS_BACK.match(sentence)) and len(span_list) == 1
+        if _worth_citing(sentence) and not leans_back:  # a lone "This..." means nothing
             shown = " ".join([_clean(sentence)] + [text[a:b] for a, b in span_list[1:]])
             units.append(Unit(pos, span_list, shown, first_row + i - len(span_list) + 1, 0.0))
         i += 1

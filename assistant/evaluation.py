@@ -184,7 +184,6 @@ def answer_scores(results: list[AnswerResult]) -> Scores:
     if not results:
         return Scores()
     answerable = [r for r in results if not r.item.should_abstain]
-    refuse = [r for r in results if r.item.should_abstain]
     sentences = sum(r.sentences for r in results)
     values = {
         "key_point_coverage": (sum(r.coverage for r in answerable) / len(answerable)

@@ -27,8 +27,8 @@ _RULES: list[tuple[Intent, re.Pattern[str]]] = [(intent, re.compile(rx, re.I)) f
     (Intent.PREVENTION, r"\b(prevent\w*|avoid\w*|stop (getting|having)|reduce (the )?(risk|"
      r"chances?)|keep \w+ from)\b"),
     (Intent.TREATMENT, r"\b(treat\w*|reliev\w*|relief|stop (a|one|it|the|them)\b|get rid|ease|"
-     r"what (should|can) i do|remed\w+|massag\w*|stretch\w*|heat|ice|prescri\w+|medication|"
-     r"medicine|help(s)? (with|when)|hold it|does \w+ help)\b"),
+     r"what (should|can) i do|remed\w+|massag\w*|stretch\w*|heat|ice|prescri\w+|"
+     r"help(s)? (with|when)|hold it|does \w+ help)\b"),
     (Intent.SYMPTOMS, r"\b(symptoms?|feel(s)? like|how long|last|which (leg )?muscles|what "
      r"muscles|come along|accompan\w+)\b"),
     (Intent.DEFINITION, r"^\s*(what (is|are)|define|meaning of)\b"),
@@ -36,7 +36,22 @@ _RULES: list[tuple[Intent, re.Pattern[str]]] = [(intent, re.compile(rx, re.I)) f
 ]]
 
 
+# A question about seeing a doctor is that, whatever else it asks; among causes, prevention,
+# treatment and symptoms the phrase said first is the question's main verb ("How are cramps
+# treated when they're caused by..." is about treatment); "what is" and "why" come last.
+_OVERRIDE = {Intent.SEE_DOCTOR}
+_FALLBACK = {Intent.DEFINITION}
+
+
 def detect_intent(question: str) -> Intent:
+    for intent, pattern in _RULES:
+        if intent in _OVERRIDE and pattern.search(question):
+            return intent
+    found = [(m.start(), n) for n, (intent, pattern) in enumerate(_RULES)
+             if intent not in _OVERRIDE | _FALLBACK and n < len(_RULES) - 1
+             and (m := pattern.search(question))]
+    if found:
+        return _RULES[min(found)[1]][0]
     for intent, pattern in _RULES:
         if pattern.search(question):
             return intent

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
         0.45, ge=-1, le=1, description="Best question-sentence cosine below which the "
         "articles are taken not to answer the question (abstention threshold)."
     )
+    point_min_similarity: float = Field(
+        0.35, ge=-1, le=1, description="Least cosine a statement needs to enter an answer.")
     topic_check_below: float = Field(
         0.7, ge=-1, le=1, description="Under this best cosine, the answer also needs half "
         "of the question's subject words to occur in the library."

@@ -34,7 +34,8 @@ def stem(word: str) -> str:
             if suffix == "s" and word.endswith("ss"):
                 return word
             if suffix == "es" and not word.endswith(("ches", "shes", "sses", "xes")):
-                return word[:-1]
+                word = word[:-1]  # "electrolytes" -> "electrolyte", then the e-rule below
+                break
             word = word[: len(word) - len(suffix)] + keep
             break
     if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "lsz":
