@@ -91,6 +91,7 @@ class Unit:
     row: int  # sentence-vector row that represents it
     similarity: float
     score: float = 0.0
+    topic: frozenset[str] = frozenset()  # what the article names it: label or sub-heading
 
 
 @dataclass
@@ -213,13 +214,17 @@ class Composer:
         for unit in units:
             mine = _distinctive(unit.text, asked)
             for point in points:
-                cosine = float(vectors[unit.row] @ vectors[point.lead.row])
-                theirs = _distinctive(point.lead.text, asked)
+                lead = point.lead
+                cosine = float(vectors[unit.row] @ vectors[lead.row])
+                theirs = _distinctive(lead.text, asked)
                 common = len(mine & theirs)
                 shared = common / max(min(len(mine), len(theirs)), 1)
-                if cosine >= 0.88 or (cosine >= 0.75 and shared >= 0.5 and common >= 2):
-                    if unit.chunk_pos not in {u.chunk_pos for u in point.units}:
-                        point.units.append(unit)
+                same_topic = _names(unit, lead) or _names(lead, unit)
+                if cosine >= 0.88 or (cosine >= 0.75 and shared >= 0.5 and common >= 2) or \
+                        (cosine >= 0.6 and same_topic):
+                    if self.index.chunks[unit.chunk_pos].article_id not in \
+                            _articles(point, self.index):
+                        point.units.append(unit)  # one more article says it
                     break
             else:
                 points.append(Point([unit]))
@@ -344,7 +349,8 @@ def units_of(chunk: Chunk, pos: int, first_row: int) -> list[Unit]:
             bool(_LEANS_BACK.match(sentence)) and len(span_list) == 1
         if _worth_citing(sentence) and not leans_back:  # a lone "This..." means nothing
             shown = " ".join([_clean(sentence)] + [text[a:b] for a, b in span_list[1:]])
-            units.append(Unit(pos, span_list, shown, first_row + i - len(span_list) + 1, 0.0))
+            units.append(Unit(pos, span_list, shown, first_row + i - len(span_list) + 1, 0.0,
+                              topic=_topic(chunk, sentence)))
         i += 1
     return units
 
@@ -355,6 +361,24 @@ def _same_line(text: str, a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 _GENERIC_WORDS = set(content_words("cramp cramps muscle leg legs thigh inner upper information "
                                    "article provided common help can"))
+
+
+def _names(a: Unit, b: Unit) -> bool:
+    """Whether ``b`` speaks of what the article calls ``a`` ("Dehydration: ...")."""
+    return bool(a.topic) and a.topic <= set(content_words(b.text)) | b.topic
+
+
+def _topic(chunk: Chunk, sentence: str) -> frozenset[str]:
+    """The name an article gives a statement: its 'Label:' or its numbered sub-heading."""
+    label = _LABEL.match(_ITEM.sub("", sentence).strip())
+    heading = chunk.section.split(" › ")[-1]
+    numbered = re.match(r"^\d+[.)]\s*(.+)$", heading)
+    name = label.group(1) if label else numbered.group(1) if numbered else ""
+    return frozenset(set(content_words(name)) - _GENERIC_WORDS - _FRAME_WORDS)
+
+
+_FRAME_WORDS = set(content_words("cause causes symptoms treatment prevention remedies solutions "
+                                 "factors measures tips what why how"))
 
 
 def _distinctive(text: str, asked: set[str]) -> set[str]:
