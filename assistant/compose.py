@@ -231,7 +231,8 @@ class Composer:
         return points
 
     def _budget(self, points: list[Point], max_points: int) -> list[Point]:
-        chosen, words = [], 0
+        chosen: list[Point] = []
+        words = 0
         for point in points[:max_points]:
             size = len(point.lead.text.split())
             if chosen and words + size > self.settings.answer_max_words:
