@@ -44,6 +44,8 @@ _NAME_LINE = re.compile(r"^[A-Z][a-z'’-]+(\s+[A-Z][a-z'’-]+){1,3}$")
 _BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·–—➻➤►✓✔✅*+-]|\d+[.)])\s*")
 _NUMBERED = re.compile(r"^(\d+)[.)]\s+(\S.*)$")
 _LEADING_SYMBOLS = re.compile(r"^[\s✅✔✓➤➻►•●▪◦‣∙·]+")
+# A stray '>' or '<' glued to a word before punctuation is leftover markup ("cramping>.").
+_STRAY_MARKUP = re.compile(r"(\w)[<>](?=[.,;:!?](\s|$))")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*\S)\s*#*$")
 
 
@@ -118,7 +120,7 @@ def _to_blocks(lines: list[str], dropped: list[tuple[str, str]]) -> list[_Block]
         if why is not None:
             dropped.append((why, text))
             continue
-        blocks.append(_classify(text, lines, i))
+        blocks.append(_classify(_STRAY_MARKUP.sub(r"\1", text), lines, i))
     return blocks
 
 

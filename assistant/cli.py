@@ -186,5 +186,27 @@ def eval_command(file: Path, index_dir: Path | None, as_json: bool) -> None:
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.format())
 
 
+@cli.command()
+@corpus_option
+@index_option
+@click.option("--host", help="Interface to bind [default: 127.0.0.1, env CRAMP_HOST].")
+@click.option("--port", type=int, help="Port [default: 7860, env CRAMP_PORT].")
+@friendly_errors
+def serve(corpus_dir: Path | None, index_dir: Path | None, host: str | None,
+          port: int | None) -> None:
+    """Start the web app (chat and library); builds the index first if it is missing.
+
+    Library changes in the app need CRAMP_ADMIN_PASSWORD to be set.
+    """
+    from .library import Library
+    from .ui import build_demo, serve as serve_app
+
+    settings = _settings(corpus_dir, index_dir)
+    settings = settings.model_copy(update={k: v for k, v in (("host", host), ("port", port))
+                                           if v is not None})
+    library = Library(settings)
+    serve_app(library, build_demo(library))
+
+
 def main() -> None:
     cli(prog_name="cramp-assistant")

@@ -77,6 +77,9 @@ _CUES = {intent: re.compile(rx, re.I) for intent, rx in {
                      r"affect\w*|sudden)\b",
     Intent.SEE_DOCTOR: _SEEK_HELP,
 }.items()}
+# Residual-cosine thresholds for "the same statement": alone, with two shared distinctive
+# words, with the same name in both articles.
+MERGE = (0.8, 0.55, 0.35)
 _CUE_REQUIRED = {Intent.CAUSES, Intent.SEE_DOCTOR}
 _DOCTOR_QUERY = "When should I seek medical attention or see a doctor about cramps?"
 
@@ -199,35 +202,41 @@ class Composer:
         margin = 0.3 if intent in LIST_INTENTS else 0.1
         keep = [u for u in units if u.score >= units[0].score - margin
                 and u.similarity >= self.settings.point_min_similarity]
-        points = self._merge(keep, set(content_words(scored.query.text)))
+        points = self._merge(keep, set(content_words(scored.query.text)), scored.qvec)
         points.sort(key=lambda p: -(p.lead.score + 0.03 * (len(_articles(p, self.index)) - 1)))
         return self._budget(points, MAX_POINTS.get(intent, 6))
 
-    def _merge(self, units: list[Unit], asked: set[str]) -> list[Point]:
+    def _merge(self, units: list[Unit], asked: set[str], qvec: np.ndarray) -> list[Point]:
         """Greedy clustering: a unit that says what a point already says joins it.
 
-        Same statement = very close vectors, or close vectors plus the same distinctive
-        words (sentences that only share the question's subject are not the same point).
+        Similarity is measured after removing the question's direction from both vectors:
+        two sentences about "what causes inner thigh cramps" are alike in that respect
+        whatever they say, so only what they say beyond the question counts. Statements the
+        articles name alike ("Dehydration: ...", "1. Dehydration") also join.
         """
         points: list[Point] = []
-        vectors = self.index.sentence_vectors
-        for unit in units:
+        rows = [u.row for u in units]
+        vectors = self.index.sentence_vectors[rows]
+        residual = vectors - np.outer(vectors @ qvec, qvec)
+        residual /= np.maximum(np.linalg.norm(residual, axis=1, keepdims=True), 1e-9)
+        lead_of: list[int] = []  # index into units of each point's lead
+        for k, unit in enumerate(units):
             mine = _distinctive(unit.text, asked)
-            for point in points:
+            for point, lead_k in zip(points, lead_of, strict=True):
                 lead = point.lead
-                cosine = float(vectors[unit.row] @ vectors[lead.row])
-                theirs = _distinctive(lead.text, asked)
-                common = len(mine & theirs)
-                shared = common / max(min(len(mine), len(theirs)), 1)
-                same_topic = _names(unit, lead) or _names(lead, unit)
-                if cosine >= 0.88 or (cosine >= 0.75 and shared >= 0.5 and common >= 2) or \
-                        (cosine >= 0.6 and same_topic):
+                beyond = float(residual[k] @ residual[lead_k])
+                common = len(mine & _distinctive(lead.text, asked))
+                same_topic = bool(unit.topic and lead.topic) and (
+                    unit.topic <= lead.topic or lead.topic <= unit.topic)
+                if beyond >= MERGE[0] or (beyond >= MERGE[1] and common >= 2) or \
+                        (beyond >= MERGE[2] and same_topic):
                     if self.index.chunks[unit.chunk_pos].article_id not in \
                             _articles(point, self.index):
                         point.units.append(unit)  # one more article says it
                     break
             else:
                 points.append(Point([unit]))
+                lead_of.append(k)
         return points
 
     def _budget(self, points: list[Point], max_points: int) -> list[Point]:
@@ -248,7 +257,8 @@ class Composer:
         units = [u for u in self._units(self._doctor_scored(), depth=10)
                  if _DOCTOR.search(u.text)]
         units.sort(key=lambda u: -u.score)
-        return self._merge(units[:4], set())[:2]
+        doctor = self._doctor_scored()
+        return self._merge(units[:4], set(), doctor.qvec)[:2]
 
     def _doctor_scored(self) -> Scored:
         """The library's passages about seeing a doctor: one fixed query, scored once."""
@@ -362,11 +372,6 @@ def _same_line(text: str, a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 _GENERIC_WORDS = set(content_words("cramp cramps muscle leg legs thigh inner upper information "
                                    "article provided common help can"))
-
-
-def _names(a: Unit, b: Unit) -> bool:
-    """Whether ``b`` speaks of what the article calls ``a`` ("Dehydration: ...")."""
-    return bool(a.topic) and a.topic <= set(content_words(b.text)) | b.topic
 
 
 def _topic(chunk: Chunk, sentence: str) -> frozenset[str]:
