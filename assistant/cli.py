@@ -199,7 +199,8 @@ def serve(corpus_dir: Path | None, index_dir: Path | None, host: str | None,
     Library changes in the app need CRAMP_ADMIN_PASSWORD to be set.
     """
     from .library import Library
-    from .ui import build_demo, serve as serve_app
+    from .ui import build_demo
+    from .ui import serve as serve_app
 
     settings = _settings(corpus_dir, index_dir)
     settings = settings.model_copy(update={k: v for k, v in (("host", host), ("port", port))

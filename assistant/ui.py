@@ -65,8 +65,9 @@ def _chat_tab(library: Library) -> None:
     gr.Examples(EXAMPLES, inputs=box, label="Try asking")
     respond = _responder(library)
     for trigger in (box.submit, ask.click):
-        trigger(respond, [box, chatbot], [chatbot, box], api_name=False, concurrency_limit=8)
-    clear.click(lambda: ([], ""), None, [chatbot, box], api_name=False)
+        trigger(respond, [box, chatbot], [chatbot, box], api_visibility="private",
+                concurrency_limit=8)
+    clear.click(lambda: ([], ""), None, [chatbot, box], api_visibility="private")
 
 
 def _responder(library: Library) -> Any:
@@ -185,10 +186,12 @@ def _library_tab(library: Library, demo: gr.Blocks) -> None:
         return _guarded(lambda: library.rebuild(pw, report).summary())
 
     outputs = [status, table, chosen]
-    demo.load(refresh, None, outputs, api_name=False)
-    add.click(do_add, [files, password], log, api_name=False).then(refresh, None, outputs)
-    remove.click(do_remove, [chosen, password], log, api_name=False).then(refresh, None, outputs)
-    rebuild.click(do_rebuild, password, log, api_name=False).then(refresh, None, outputs)
+    private = {"api_visibility": "private"}
+    demo.load(refresh, None, outputs, **private)
+    add.click(do_add, [files, password], log, **private).then(refresh, None, outputs, **private)
+    remove.click(do_remove, [chosen, password], log, **private).then(refresh, None, outputs,
+                                                                     **private)
+    rebuild.click(do_rebuild, password, log, **private).then(refresh, None, outputs, **private)
 
 
 def _guarded(action: Any) -> str:
