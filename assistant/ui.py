@@ -186,7 +186,7 @@ def _library_tab(library: Library, demo: gr.Blocks) -> None:
         return _guarded(lambda: library.rebuild(pw, report).summary())
 
     outputs = [status, table, chosen]
-    private = {"api_visibility": "private"}
+    private: dict[str, Any] = {"api_visibility": "private"}
     demo.load(refresh, None, outputs, **private)
     add.click(do_add, [files, password], log, **private).then(refresh, None, outputs, **private)
     remove.click(do_remove, [chosen, password], log, **private).then(refresh, None, outputs,
