@@ -51,9 +51,12 @@ class BuildReport:
                 f"in {self.seconds:.1f}s")
 
 
-def build_index(settings: Settings, embedder: Embedder,
-                progress: Progress | None = None) -> BuildReport:
-    """Build ``settings.index_dir`` from ``settings.corpus_dir``; see the module docstring."""
+def build_index(settings: Settings, embedder: Embedder, progress: Progress | None = None,
+                full: bool = False) -> BuildReport:
+    """Build ``settings.index_dir`` from ``settings.corpus_dir``; see the module docstring.
+
+    ``full`` re-embeds everything instead of reusing the last build's vectors.
+    """
     started = time.perf_counter()
     index_dir = settings.index_dir.resolve()
     index_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -64,7 +67,7 @@ def build_index(settings: Settings, embedder: Embedder,
             raise AssistantError(f"the corpus {settings.corpus_dir} has no articles: add some "
                                  "with `cramp-assistant add FILE...`")
         chunks = chunk_articles(articles, settings.chunk_size, settings.chunk_overlap)
-        cache = _previous_vectors(index_dir, settings)
+        cache = {} if full else _previous_vectors(index_dir, settings)
         t_embed = time.perf_counter()
         texts = [c.embed_text for c in chunks]
         sentences = [s for c in chunks for s in c.sentence_texts()]

@@ -79,8 +79,9 @@ def add(files: tuple[Path, ...], corpus_dir: Path | None) -> None:
 @index_option
 @click.option("--if-needed", is_flag=True,
               help="Only build when the index is missing, stale or built with other settings.")
+@click.option("--full", is_flag=True, help="Embed every passage again (ignore the last build).")
 @friendly_errors
-def build(corpus_dir: Path | None, index_dir: Path | None, if_needed: bool) -> None:
+def build(corpus_dir: Path | None, index_dir: Path | None, if_needed: bool, full: bool) -> None:
     """Build (or update) the search index from the corpus.
 
     Only chunks whose text changed are embedded again; a change of model or chunk
@@ -106,7 +107,8 @@ def build(corpus_dir: Path | None, index_dir: Path | None, if_needed: bool) -> N
         line = f"{stage}: {done}/{total} texts"
         click.echo(f"\r{line}" if tty else line, nl=not tty or done >= total, err=True)
 
-    report = build_index(settings, SentenceTransformerEmbedder(settings.embedding_model), progress)
+    report = build_index(settings, SentenceTransformerEmbedder(settings.embedding_model), progress,
+                         full=full)
     click.echo(report.summary())
 
 
@@ -169,20 +171,47 @@ def search(question: str, k: int, index_dir: Path | None, as_json: bool) -> None
         click.echo("    " + h.text.replace("\n", "\n    ") + "\n")
 
 
+@cli.command()
+@click.argument("question")
+@click.option("--history", "history", multiple=True,
+              help="An earlier question of the chat (repeatable, oldest first), for follow-ups.")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the answer and its audit record.")
+@friendly_errors
+def ask(question: str, history: tuple[str, ...], index_dir: Path | None, as_json: bool) -> None:
+    """Answer QUESTION from the articles, with numbered citations.
+
+    Every sentence is taken from a cited passage; questions the articles do not cover
+    get an honest "not covered". Not medical advice.
+    """
+    answer = _load(index_dir).ask(question, history=[(q, "") for q in history])
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+        return
+    if answer.searched_for != answer.question:
+        click.echo(f"(searched for: {answer.searched_for})\n")
+    for note in answer.notes:
+        click.echo(f"({note})")
+    click.echo(answer.text)
+
+
 @cli.command(name="eval")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @index_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--retrieval-only", is_flag=True, help="Skip the answer metrics.")
 @friendly_errors
-def eval_command(file: Path, index_dir: Path | None, as_json: bool) -> None:
-    """Score retrieval on a question set (tests/data/dev.jsonl format).
+def eval_command(file: Path, index_dir: Path | None, as_json: bool,
+                 retrieval_only: bool) -> None:
+    """Score retrieval and answers on a question set (tests/data/dev.jsonl format).
 
-    Reports hit@1, hit@5, MRR@10 and evidence recall@10, overall and by category,
-    and lists the questions whose evidence was not ranked first.
+    Retrieval: hit@1, hit@5, MRR@10, evidence recall@10. Answers: key-point coverage,
+    abstention accuracy, false abstentions, grounded-sentence rate, dangling [n] markers,
+    ask latency p50/p95. Overall and by category, with the failures listed.
     """
     from .evaluation import evaluate, read_items
 
-    report = evaluate(_load(index_dir), read_items(file))
+    report = evaluate(_load(index_dir), read_items(file), answers=not retrieval_only)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.format())
 
 

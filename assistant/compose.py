@@ -81,6 +81,8 @@ _CUES = {intent: re.compile(rx, re.I) for intent, rx in {
 # words, with the same name in both articles.
 MERGE = (0.8, 0.55, 0.35)
 _CUE_REQUIRED = {Intent.CAUSES, Intent.SEE_DOCTOR}
+# A statement of a cause, with nothing about what to do, does not answer "how do I treat".
+_NOT_A_CAUSE = {Intent.TREATMENT, Intent.PREVENTION}
 _DOCTOR_QUERY = "When should I seek medical attention or see a doctor about cramps?"
 
 
@@ -195,6 +197,9 @@ class Composer:
                           if u.row not in seen and _CUES[intent].search(u.text)]
         else:
             units = [u for u in self._units(scored, depth=6) if u.row not in exclude]
+            if intent in _NOT_A_CAUSE:
+                units = [u for u in units if _CUES[intent].search(u.text)
+                         or not _CUES[Intent.CAUSES].search(u.text)]
         if not units:
             return []
         units.sort(key=lambda u: -u.score)

@@ -133,9 +133,9 @@ class Assistant:
     def status(self) -> Status:
         return index_status(self.settings)
 
-    def rebuild(self, progress: Progress | None = None) -> BuildReport:
+    def rebuild(self, progress: Progress | None = None, full: bool = False) -> BuildReport:
         """Rebuild the index from the corpus and switch to it; searches keep running meanwhile."""
-        report = build_index(self.settings, self.embedder, progress)
+        report = build_index(self.settings, self.embedder, progress, full=full)
         self.reload()
         return report
 

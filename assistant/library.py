@@ -113,7 +113,8 @@ class Library:
         path = remove_article(article_id, self.settings.corpus_dir)
         return f"Removed {path.name}. Rebuild the index to stop answering from it."
 
-    def rebuild(self, password: str | None, progress: Progress | None = None) -> BuildReport:
+    def rebuild(self, password: str | None, progress: Progress | None = None,
+                full: bool = False) -> BuildReport:
         """Rebuild and switch over; questions keep being answered from the old index meanwhile."""
         self.check_admin(password)
-        return self.assistant().rebuild(progress)
+        return self.assistant().rebuild(progress, full=full)

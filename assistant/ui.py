@@ -159,6 +159,8 @@ def _library_tab(library: Library, demo: gr.Blocks) -> None:
     with gr.Row():
         add = gr.Button("Add articles", elem_id="add")
         rebuild = gr.Button("Rebuild index", variant="primary", elem_id="rebuild")
+        full = gr.Checkbox(label="Full rebuild (embed every passage again)", value=False,
+                           elem_id="full")
     with gr.Row():
         chosen = gr.Dropdown(label="Article to remove", choices=[], elem_id="remove-choice")
         remove = gr.Button("Remove article", elem_id="remove")
@@ -180,10 +182,11 @@ def _library_tab(library: Library, demo: gr.Blocks) -> None:
             return "Choose an article first."
         return _guarded(lambda: library.remove(article_id, pw))
 
-    def do_rebuild(pw: str, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
+    def do_rebuild(pw: str, everything: bool,
+                   progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
         def report(stage: str, done: int, total: int) -> None:
             progress(done / total if total else 1.0, desc=f"{stage} {done}/{total}")
-        return _guarded(lambda: library.rebuild(pw, report).summary())
+        return _guarded(lambda: library.rebuild(pw, report, full=everything).summary())
 
     outputs = [status, table, chosen]
     private: dict[str, Any] = {"api_visibility": "private"}
@@ -191,7 +194,8 @@ def _library_tab(library: Library, demo: gr.Blocks) -> None:
     add.click(do_add, [files, password], log, **private).then(refresh, None, outputs, **private)
     remove.click(do_remove, [chosen, password], log, **private).then(refresh, None, outputs,
                                                                      **private)
-    rebuild.click(do_rebuild, password, log, **private).then(refresh, None, outputs, **private)
+    rebuild.click(do_rebuild, [password, full], log, **private).then(refresh, None, outputs,
+                                                                     **private)
 
 
 def _guarded(action: Any) -> str:

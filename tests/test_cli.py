@@ -42,6 +42,15 @@ def test_cli_end_to_end(tmp_path: Path) -> None:
     assert {"text", "title", "source", "section", "chunk_id", "start", "end", "score"} <= set(
         hits[0])
 
+    asked = runner.invoke(cli, ["ask", "Can lead or mercury cause cramps?", "--json",
+                                "--index", index], env=env)
+    assert asked.exit_code == 0, asked.output
+    answer = json.loads(asked.stdout)
+    assert not answer["abstained"] and "[1]" in answer["text"] and answer["citations"]
+    follow = runner.invoke(cli, ["ask", "and how do I stop one?", "--history",
+                                 "What causes thigh cramps?", "--index", index], env=env)
+    assert "searched for:" in follow.output
+
     listed = runner.invoke(cli, ["list", "--corpus", corpus])
     article_id = listed.output.splitlines()[0].split("\t")[0]
     removed = runner.invoke(cli, ["remove", article_id, "--corpus", corpus])
