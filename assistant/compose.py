@@ -22,6 +22,7 @@ from .settings import Settings
 from .store import LoadedIndex
 from .textutil import content_words
 from .types import Answer, Chunk, Citation
+from .vocabulary import article_terms
 
 NOTICE = ("_Not medical advice: this summarises the library's articles. "
           "See a doctor about anything that worries you._")
@@ -80,6 +81,13 @@ _CUES = {intent: re.compile(rx, re.I) for intent, rx in {
 # Residual-cosine thresholds for "the same statement": alone, with two shared distinctive
 # words, with the same name in both articles.
 MERGE = (0.8, 0.55, 0.35)
+# "How much/long/many/often" wants the statement that gives an amount.
+_HOW_MUCH = re.compile(r"\bhow (much|long|many|often)\b", re.I)
+_AMOUNT = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|"
+                     r"few|several)\s+(\w+\s+)?(glass|cup|litre|liter|second|minute|hour|day|"
+                     r"time|week|serving)s?\b", re.I)
+# How much a statement gains for each of the question's subject words it contains (two at most).
+TOPIC_WEIGHT = 0.1
 _CUE_REQUIRED = {Intent.CAUSES, Intent.SEE_DOCTOR}
 # A statement of a cause, with nothing about what to do, does not answer "how do I treat".
 _NOT_A_CAUSE = {Intent.TREATMENT, Intent.PREVENTION}
@@ -165,8 +173,11 @@ class Composer:
         order = np.argsort(-scored.scores)[:depth]
         top = float(scored.scores[order[0]])
         asked = set(content_words(scored.query.text))
-        topic = set(self.retriever.topic_words(scored.query.text))
+        # The question's subject, in its words and the articles' ("shoes" -> "footwear").
+        topic = set(self.retriever.topic_words(scored.query.text)) | set(
+            content_words(article_terms(scored.query.text)))
         cue = _CUES.get(scored.query.intent)
+        wants_amount = bool(_HOW_MUCH.search(scored.query.text))
         units: list[Unit] = []
         seen: set[tuple[str, int]] = set()  # overlapping chunks repeat sentences
         for j in order:
@@ -183,7 +194,8 @@ class Composer:
                 unit.similarity = float(self.index.sentence_vectors[unit.row] @ scored.qvec)
                 unit.score = (unit.similarity + 0.5 * chunk_weight
                               + (0.08 if cue and cue.search(unit.text) else 0.0)
-                              + (0.1 * len(words & topic) / len(topic) if topic else 0.0))
+                              + min(TOPIC_WEIGHT * len(words & topic), 2 * TOPIC_WEIGHT)
+                              + (0.2 if wants_amount and _AMOUNT.search(unit.text) else 0.0))
                 units.append(unit)
         return units
 
@@ -245,14 +257,17 @@ class Composer:
         return points
 
     def _budget(self, points: list[Point], max_points: int) -> list[Point]:
+        """The best points that fit the word budget; a long one is skipped, not a stop."""
         chosen: list[Point] = []
         words = 0
-        for point in points[:max_points]:
+        for point in points:
             size = len(point.lead.text.split())
             if chosen and words + size > self.settings.answer_max_words:
-                break
+                continue
             chosen.append(point)
             words += size
+            if len(chosen) == max_points:
+                break
         return chosen
 
     def _doctor_points(self, safety: SafetyCheck, query: Query) -> list[Point]:

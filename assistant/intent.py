@@ -29,7 +29,7 @@ _RULES: list[tuple[Intent, re.Pattern[str]]] = [(intent, re.compile(rx, re.I)) f
     (Intent.TREATMENT, r"\b(treat\w*|reliev\w*|relief|stop (a|one|it|the|them)\b|get rid|ease|"
      r"what (should|can) i do|remed\w+|massag\w*|stretch\w*|heat|ice|prescri\w+|"
      r"help(s)? (with|when)|hold it|does \w+ help)\b"),
-    (Intent.SYMPTOMS, r"\b(symptoms?|feel(s)? like|how long|last|which (leg )?muscles|what "
+    (Intent.SYMPTOMS, r"\b(symptoms?|feel(s)? like|last|which (leg )?muscles|what "
      r"muscles|come along|accompan\w+)\b"),
     (Intent.DEFINITION, r"^\s*(what (is|are)|define|meaning of)\b"),
     (Intent.CAUSES, r"\b(why|how come|how does .* lead)\b"),
