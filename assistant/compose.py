@@ -54,8 +54,9 @@ _SIGNPOST = re.compile(r"\b(this (article|post|guide)|we('|’)?ll|we will|let('
                        r"are (several|various|many) (factors|theories|ways)|when it comes to)\b",
                        re.I)
 # A sentence that leans on the one before it is cited together with it.
-_LEANS_BACK = re.compile(r"^(this|these|that|those|such|it|they|eventually|complete this|"
-                         r"conditions like|when they)\b", re.I)
+_LEANS_BACK = re.compile(r"^((this|these|that|those|such|it|they|eventually|complete this|"
+                         r"conditions like|the aforementioned)\b|([\w’']+,? ){1,3}(it|they|this|"
+                         r"these)\b(?! (is|are) (essential|important|crucial|vital)))", re.I)
 _LEADING_LINK = re.compile(r"^(additionally|also|however|therefore|furthermore|moreover|"
                            r"in addition|alternatively|for instance|for example),\s+", re.I)
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
@@ -368,8 +369,7 @@ def units_of(chunk: Chunk, pos: int, first_row: int) -> list[Unit]:
             i = items[-1] + 1
             continue
         span_list = [(s, e)]
-        labelled = bool(_LABEL.match(_ITEM.sub("", text[s:e]).strip()))  # self-contained
-        while not labelled and i + 1 < len(spans) and \
+        while i + 1 < len(spans) and \
                 _same_line(text, span_list[-1], spans[i + 1]) and \
                 _LEANS_BACK.match(text[spans[i + 1][0]:spans[i + 1][1]]) and \
                 not text[spans[i + 1][0]:spans[i + 1][1]].endswith(":"):
