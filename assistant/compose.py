@@ -85,8 +85,8 @@ MERGE = (0.8, 0.55, 0.35)
 # "How much/long/many/often" wants the statement that gives an amount.
 _HOW_MUCH = re.compile(r"\bhow (much|long|many|often)\b", re.I)
 _AMOUNT = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|"
-                     r"few|several)\s+(\w+\s+)?(glass|cup|litre|liter|second|minute|hour|day|"
-                     r"time|week|serving)s?\b", re.I)
+                     r"few|several)\s+(\w+\s+)?(glass(es)?|cups?|lit(re|er)s?|seconds?|"
+                     r"minutes?|hours?|days?|times?|weeks?|servings?)\b", re.I)
 # How much a statement gains for each of the question's subject words it contains (two at most).
 TOPIC_WEIGHT = 0.1
 _CUE_REQUIRED = {Intent.CAUSES, Intent.SEE_DOCTOR}
