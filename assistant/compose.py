@@ -82,6 +82,7 @@ _CUES = {intent: re.compile(rx, re.I) for intent, rx in {
 # Residual-cosine thresholds for "the same statement": alone, with two shared distinctive
 # words, with the same name in both articles.
 MERGE = (0.8, 0.55, 0.35)
+_YES_NO = re.compile(r"^\s*(does|do|is|are|can|could|will|would|should|did|has|have)\b", re.I)
 # "How much/long/many/often" wants the statement that gives an amount.
 _HOW_MUCH = re.compile(r"\bhow (much|long|many|often)\b", re.I)
 _AMOUNT = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|"
@@ -179,6 +180,9 @@ class Composer:
             content_words(article_terms(scored.query.text)))
         cue = _CUES.get(scored.query.intent)
         wants_amount = bool(_HOW_MUCH.search(scored.query.text))
+        # "Does heat help?" is answered by a sentence that repeats its words; a "what" question
+        # is not answered by one that only repeats it ("some information on the causes").
+        need_new = not _YES_NO.match(scored.query.text)
         units: list[Unit] = []
         seen: set[tuple[str, int]] = set()  # overlapping chunks repeat sentences
         for j in order:
@@ -188,7 +192,7 @@ class Composer:
                                  int(self.index.sentence_first[pos])):
                 chunk = self.index.chunks[pos]
                 where = (chunk.article_id, chunk.start + unit.spans[0][0])
-                if where in seen or len(_distinctive(unit.text, asked)) < 2:
+                if where in seen or (need_new and len(_distinctive(unit.text, asked)) < 2):
                     continue  # said already, or restates the question and adds nothing
                 seen.add(where)
                 words = set(content_words(unit.text))
@@ -246,6 +250,8 @@ class Composer:
                 common = len(mine & _distinctive(lead.text, asked))
                 same_topic = bool(unit.topic and lead.topic) and (
                     unit.topic <= lead.topic or lead.topic <= unit.topic)
+                if _negated(unit.text) != _negated(lead.text):
+                    continue  # "X helps" and "X does not help": both sides stay, each cited
                 if beyond >= MERGE[0] or (beyond >= MERGE[1] and common >= 2) or \
                         (beyond >= MERGE[2] and same_topic):
                     if self.index.chunks[unit.chunk_pos].article_id not in \
@@ -405,6 +411,13 @@ def _topic(chunk: Chunk, sentence: str) -> frozenset[str]:
 
 _FRAME_WORDS = set(content_words("cause causes symptoms treatment prevention remedies solutions "
                                  "factors measures tips what why how"))
+
+
+_NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|cannot|without)\b|n[’']t\b", re.I)
+
+
+def _negated(text: str) -> bool:
+    return bool(_NEGATION.search(text))
 
 
 def _distinctive(text: str, asked: set[str]) -> set[str]:

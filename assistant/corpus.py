@@ -36,8 +36,10 @@ def read_corpus_file(path: Path) -> Article:
     body = text[match.end():] if match else text
     if not isinstance(meta, dict):
         raise AssistantError(f"{path}: front matter is not a YAML mapping; fix or remove it")
+    heading = re.match(r"#\s+(.+)", body)
+    title = meta.get("title") or (heading.group(1).strip() if heading else path.stem)
     return Article(
-        article_id=path.stem, title=str(meta.get("title") or path.stem), body=body,
+        article_id=path.stem, title=str(title), body=body,
         source=f"{path.parent.name}/{path.name}", content_hash=sha256_text(body),
         publisher=meta.get("publisher"), author=meta.get("author"),
         original_file=meta.get("original_file"), added=str(meta.get("added") or "") or None,

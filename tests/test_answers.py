@@ -164,3 +164,26 @@ def test_dev_set_quality_floors(assistant: Assistant) -> None:
     assert answers["grounded_rate"] == 1.0 and answers["dangling_markers"] == 0
     assert answers["key_point_coverage"] >= 0.74, report["answers"]["failures"]
     assert retrieval["hit@1"] >= 0.70 and retrieval["hit@5"] >= 0.90
+
+
+def test_disagreeing_articles_are_both_shown(embedder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from assistant.build import build_index
+    from assistant.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, claim in (("warm", "Applying heat to the cramped calf helps the muscle relax."),
+                        ("cold", "Applying heat to the cramped calf does not help the muscle "
+                                 "relax.")):
+        (corpus / f"{name}.md").write_text(
+            f"# Calf cramp care from the {name} clinic\n\n## Relief\n\n{claim} "
+            "Cramps in the calf are common in runners and usually pass within minutes.\n")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    build_index(settings, embedder)
+    answer = Assistant.load(settings=settings, embedder=embedder).ask(
+        "Does applying heat help relieve a calf cramp?")
+    lines = bullets(answer.text)
+    helps = [ln for ln in lines if "helps the muscle relax" in ln]
+    denies = [ln for ln in lines if "does not help" in ln]
+    assert helps and denies, answer.text  # both sides, each on its own line
+    assert MARK.findall(helps[0]) != MARK.findall(denies[0])
