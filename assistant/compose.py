@@ -7,7 +7,6 @@ Statements that several articles make are merged into one point with several cit
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -19,9 +18,19 @@ from .policy import DOSE, PERSONAL, refusal
 from .retrieval import Query, Retriever, Scored, make_query
 from .safety import SafetyCheck, check
 from .settings import Settings
+from .statements import (
+    AMOUNT,
+    CUES,
+    HOW_MUCH,
+    YES_NO,
+    Unit,
+    distinctive,
+    negated,
+    units_of,
+)
 from .store import LoadedIndex
 from .textutil import content_words
-from .types import Answer, Chunk, Citation
+from .types import Answer, Citation
 from .vocabulary import article_terms
 
 NOTICE = ("_Not medical advice: this summarises the library's articles. "
@@ -48,65 +57,15 @@ LIST_INTENTS = {Intent.CAUSES, Intent.TREATMENT, Intent.PREVENTION, Intent.SYMPT
 FIXED_LINES = frozenset([NOTICE, EMERGENCY, NOT_COVERED, COVERAGE, DOSE, PERSONAL,
                          *LEADS.values()])
 
-_SIGNPOST = re.compile(r"\b(this (article|post|guide)|we('|’)?ll|we will|let('|’)s explore|"
-                       r"read on|here are some|the following|provided here|understanding (the|"
-                       r"these|this)|it('|’)?s (essential|important|crucial) to address|there "
-                       r"are (several|various|many) (factors|theories|ways)|when it comes to)\b",
-                       re.I)
-# A sentence that leans on the one before it is cited together with it.
-_LEANS_BACK = re.compile(r"^((this|these|that|those|such|it|they|eventually|complete this|"
-                         r"conditions like|the aforementioned)\b|([\w’']+,? ){1,3}(it|they|this|"
-                         r"these)\b(?! (is|are) (essential|important|crucial|vital)))", re.I)
-_LEADING_LINK = re.compile(r"^(additionally|also|however|therefore|furthermore|moreover|"
-                           r"in addition|alternatively|for instance|for example),\s+", re.I)
-_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-_LABEL = re.compile(r"^([A-Z][\w ,’'/()-]{1,40}):\s+(?=\S)")
-# Statements about when to get medical help (not every sentence that names a doctor).
-_SEEK_HELP = (r"\b(seek\w*|consult\w*|medical (attention|assistance|advice|help|evaluation)|"
-              r"see (a|your) (doctor|gp|physician)|symptom of|sign of|underlying (health )?"
-              r"condition|serious)\b")
-_DOCTOR = re.compile(_SEEK_HELP, re.I)
-# Words that mark a statement as the kind of answer an intent wants.
-_CUES = {intent: re.compile(rx, re.I) for intent, rx in {
-    Intent.CAUSES: r"\b(caus\w*|lead\w* to|result\w* in|trigger\w*|contribut\w*|due to|"
-                   r"because|factor\w*|deficienc\w*|can impair|explain\w*|why|reduc\w* "
-                   r"(blood|circulation)|deplete\w*|build up)\b",
-    Intent.TREATMENT: r"\b(stretch\w*|massag\w*|appl(y|ying)|heat|ice|relie\w*|relax\w*|"
-                      r"treat\w*|prescribe|rub|drink|hydrat\w*|physical therapy|medication)\b",
-    Intent.PREVENTION: r"\b(prevent\w*|avoid\w*|reduce|stay hydrated|drink|maintain|ensure|"
-                       r"make sure|include|incorporate|wear\w*|regular\w*|balanced)\b",
-    Intent.SYMPTOMS: r"\b(pain|ache|feel\w*|symptom\w*|stiff\w*|last\w*|tighten\w*|"
-                     r"affect\w*|sudden)\b",
-    Intent.SEE_DOCTOR: _SEEK_HELP,
-}.items()}
 # Residual-cosine thresholds for "the same statement": alone, with two shared distinctive
 # words, with the same name in both articles.
 MERGE = (0.8, 0.55, 0.35)
-_YES_NO = re.compile(r"^\s*(does|do|is|are|can|could|will|would|should|did|has|have)\b", re.I)
-# "How much/long/many/often" wants the statement that gives an amount.
-_HOW_MUCH = re.compile(r"\bhow (much|long|many|often)\b", re.I)
-_AMOUNT = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|"
-                     r"few|several)\s+(\w+\s+)?(glass(es)?|cups?|lit(re|er)s?|seconds?|"
-                     r"minutes?|hours?|days?|times?|weeks?|servings?)\b", re.I)
 # How much a statement gains for each of the question's subject words it contains (two at most).
 TOPIC_WEIGHT = 0.1
 _CUE_REQUIRED = {Intent.CAUSES, Intent.SEE_DOCTOR}
 # A statement of a cause, with nothing about what to do, does not answer "how do I treat".
 _NOT_A_CAUSE = {Intent.TREATMENT, Intent.PREVENTION}
 _DOCTOR_QUERY = "When should I seek medical attention or see a doctor about cramps?"
-
-
-@dataclass
-class Unit:
-    """A citable statement: one sentence, or a lead-in with its short list items."""
-
-    chunk_pos: int  # index into the index's chunk list
-    spans: list[tuple[int, int]]  # offsets inside the chunk text
-    text: str  # as shown: markers and leading connectives trimmed
-    row: int  # sentence-vector row that represents it
-    similarity: float
-    score: float = 0.0
-    topic: frozenset[str] = frozenset()  # what the article names it: label or sub-heading
 
 
 @dataclass
@@ -178,11 +137,11 @@ class Composer:
         # The question's subject, in its words and the articles' ("shoes" -> "footwear").
         topic = set(self.retriever.topic_words(scored.query.text)) | set(
             content_words(article_terms(scored.query.text)))
-        cue = _CUES.get(scored.query.intent)
-        wants_amount = bool(_HOW_MUCH.search(scored.query.text))
+        cue = CUES.get(scored.query.intent)
+        wants_amount = bool(HOW_MUCH.search(scored.query.text))
         # "Does heat help?" is answered by a sentence that repeats its words; a "what" question
         # is not answered by one that only repeats it ("some information on the causes").
-        need_new = not _YES_NO.match(scored.query.text)
+        need_new = not YES_NO.match(scored.query.text)
         units: list[Unit] = []
         seen: set[tuple[str, int]] = set()  # overlapping chunks repeat sentences
         for j in order:
@@ -192,7 +151,7 @@ class Composer:
                                  int(self.index.sentence_first[pos])):
                 chunk = self.index.chunks[pos]
                 where = (chunk.article_id, chunk.start + unit.spans[0][0])
-                if where in seen or (need_new and len(_distinctive(unit.text, asked)) < 2):
+                if where in seen or (need_new and len(distinctive(unit.text, asked)) < 2):
                     continue  # said already, or restates the question and adds nothing
                 seen.add(where)
                 words = set(content_words(unit.text))
@@ -200,23 +159,23 @@ class Composer:
                 unit.score = (unit.similarity + 0.5 * chunk_weight
                               + (0.08 if cue and cue.search(unit.text) else 0.0)
                               + min(TOPIC_WEIGHT * len(words & topic), 2 * TOPIC_WEIGHT)
-                              + (0.2 if wants_amount and _AMOUNT.search(unit.text) else 0.0))
+                              + (0.2 if wants_amount and AMOUNT.search(unit.text) else 0.0))
                 units.append(unit)
         return units
 
     def _points(self, scored: Scored, intent: Intent, exclude: set[int]) -> list[Point]:
         if intent in _CUE_REQUIRED:  # e.g. only statements of causes answer "what causes"
             units = [u for u in self._units(scored, depth=8)
-                     if u.row not in exclude and _CUES[intent].search(u.text)]
+                     if u.row not in exclude and CUES[intent].search(u.text)]
             if intent is Intent.SEE_DOCTOR:  # and every medical-help statement is a candidate
                 seen = {u.row for u in units}
                 units += [u for u in self._units(self._doctor_scored(), depth=10)
-                          if u.row not in seen and _CUES[intent].search(u.text)]
+                          if u.row not in seen and CUES[intent].search(u.text)]
         else:
             units = [u for u in self._units(scored, depth=6) if u.row not in exclude]
             if intent in _NOT_A_CAUSE:
-                units = [u for u in units if _CUES[intent].search(u.text)
-                         or not _CUES[Intent.CAUSES].search(u.text)]
+                units = [u for u in units if CUES[intent].search(u.text)
+                         or not CUES[Intent.CAUSES].search(u.text)]
         if not units:
             return []
         units.sort(key=lambda u: -u.score)
@@ -243,14 +202,14 @@ class Composer:
         residual /= np.maximum(np.linalg.norm(residual, axis=1, keepdims=True), 1e-9)
         lead_of: list[int] = []  # index into units of each point's lead
         for k, unit in enumerate(units):
-            mine = _distinctive(unit.text, asked)
+            mine = distinctive(unit.text, asked)
             for point, lead_k in zip(points, lead_of, strict=True):
                 lead = point.lead
                 beyond = float(residual[k] @ residual[lead_k])
-                common = len(mine & _distinctive(lead.text, asked))
+                common = len(mine & distinctive(lead.text, asked))
                 same_topic = bool(unit.topic and lead.topic) and (
                     unit.topic <= lead.topic or lead.topic <= unit.topic)
-                if _negated(unit.text) != _negated(lead.text):
+                if negated(unit.text) != negated(lead.text):
                     continue  # "X helps" and "X does not help": both sides stay, each cited
                 if beyond >= MERGE[0] or (beyond >= MERGE[1] and common >= 2) or \
                         (beyond >= MERGE[2] and same_topic):
@@ -282,7 +241,7 @@ class Composer:
         if not safety.warnings or query.intent is Intent.SEE_DOCTOR:
             return []
         units = [u for u in self._units(self._doctor_scored(), depth=10)
-                 if _DOCTOR.search(u.text)]
+                 if CUES[Intent.SEE_DOCTOR].search(u.text)]
         units.sort(key=lambda u: -u.score)
         doctor = self._doctor_scored()
         return self._merge(units[:4], set(), doctor.qvec)[:2]
@@ -354,98 +313,6 @@ class Composer:
                       build_id=self.index.build_id)
 
 
-def units_of(chunk: Chunk, pos: int, first_row: int) -> list[Unit]:
-    """Split a chunk into statements; a lead-in ending in ':' keeps its short list items."""
-    text, spans = chunk.text, list(chunk.sentences)
-    units, i = [], 0
-    while i < len(spans):
-        s, e = spans[i]
-        items = []
-        if text[s:e].endswith(":"):
-            j = i + 1
-            while j < len(spans) and _is_item(text, spans[j]) and \
-                    len(text[spans[j][0]:spans[j][1]].split()) <= 9:
-                items.append(j)
-                j += 1
-        if items:
-            parts = [_clean(text[s:e])] + [_clean(text[a:b]).rstrip(".") for a, b in
-                                           (spans[k] for k in items)]
-            shown = parts[0] + " " + "; ".join(parts[1:]) + "."
-            units.append(Unit(pos, [spans[k] for k in [i, *items]], shown, first_row + i, 0.0))
-            i = items[-1] + 1
-            continue
-        span_list = [(s, e)]
-        while i + 1 < len(spans) and \
-                _same_line(text, span_list[-1], spans[i + 1]) and \
-                _LEANS_BACK.match(text[spans[i + 1][0]:spans[i + 1][1]]) and \
-                not text[spans[i + 1][0]:spans[i + 1][1]].endswith(":"):
-            i += 1
-            span_list.append(spans[i])
-        sentence = text[s:e]
-        leans_back = i > 0 and _same_line(text, spans[i - 1], (s, e)) and \
-            bool(_LEANS_BACK.match(sentence)) and len(span_list) == 1
-        if _worth_citing(sentence) and not leans_back:  # a lone "This..." means nothing
-            shown = " ".join([_clean(sentence)] + [text[a:b] for a, b in span_list[1:]])
-            units.append(Unit(pos, span_list, shown, first_row + i - len(span_list) + 1, 0.0,
-                              topic=_topic(chunk, sentence)))
-        i += 1
-    return units
-
-
-def _same_line(text: str, a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return "\n" not in text[a[1] : b[0]]
-
-
-_GENERIC_WORDS = set(content_words("cramp cramps muscle leg legs thigh inner upper information "
-                                   "article provided common help can"))
-
-
-def _topic(chunk: Chunk, sentence: str) -> frozenset[str]:
-    """The name an article gives a statement: its 'Label:' or its numbered sub-heading."""
-    label = _LABEL.match(_ITEM.sub("", sentence).strip())
-    heading = chunk.section.split(" › ")[-1]
-    numbered = re.match(r"^\d+[.)]\s*(.+)$", heading)
-    name = label.group(1) if label else numbered.group(1) if numbered else ""
-    return frozenset(set(content_words(name)) - _GENERIC_WORDS - _FRAME_WORDS)
-
-
-_FRAME_WORDS = set(content_words("cause causes symptoms treatment prevention remedies solutions "
-                                 "factors measures tips what why how"))
-
-
-_NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|cannot|without)\b|n[’']t\b", re.I)
-
-
-def _negated(text: str) -> bool:
-    return bool(_NEGATION.search(text))
-
-
-def _distinctive(text: str, asked: set[str]) -> set[str]:
-    return set(content_words(text)) - asked - _GENERIC_WORDS
-
-
-def _is_item(text: str, span: tuple[int, int]) -> bool:
-    line_start = text.rfind("\n", 0, span[0]) + 1
-    return bool(_ITEM.match(text[line_start : span[1]]))
-
-
-def _worth_citing(sentence: str) -> bool:
-    """Questions, signposts ("in this article we will...") and lead-ins say nothing."""
-    bare = _ITEM.sub("", sentence).strip()
-    return (len(bare.split()) >= 4 and not bare.endswith(("?", ":"))
-            and not _SIGNPOST.search(bare))
-
-
-def _clean(sentence: str) -> str:
-    """Trim list markers and leading connectives; bold a short 'Label:' the article gives."""
-    bare = _LEADING_LINK.sub("", _ITEM.sub("", sentence).strip())
-    bare = bare[:1].upper() + bare[1:]
-    label = _LABEL.match(bare)
-    if label and len(label.group(1).split()) <= 5:
-        bare = f"**{label.group(1)}:** {bare[label.end():]}"
-    return bare
-
-
 def _articles(point: Point, index: LoadedIndex) -> set[str]:
     return {index.chunks[u.chunk_pos].article_id for u in point.units}
 
@@ -453,9 +320,3 @@ def _articles(point: Point, index: LoadedIndex) -> set[str]:
 def _source_line(c: Citation) -> str:
     where = " — ".join(x for x in (c.publisher, c.section) if x)
     return f"[{c.n}] {c.title}" + (f" ({where})" if where else "")
-
-
-def content_overlap(text: str, passage: str) -> float:
-    """Share of ``text``'s content words found in ``passage`` (1.0 when all are)."""
-    words = set(content_words(text))
-    return len(words & set(content_words(passage))) / len(words) if words else 1.0

@@ -166,6 +166,19 @@ def _library_tab(library: Library, demo: gr.Blocks) -> None:
         remove = gr.Button("Remove article", elem_id="remove")
     log = gr.Textbox(label="Report", lines=12, interactive=False, elem_id="log")
 
+    refresh, do_add, do_remove, do_rebuild = _library_actions(library)
+    outputs = [status, table, chosen]
+    private: dict[str, Any] = {"api_visibility": "private"}
+    demo.load(refresh, None, outputs, **private)
+    add.click(do_add, [files, password], log, **private).then(refresh, None, outputs, **private)
+    remove.click(do_remove, [chosen, password], log, **private).then(refresh, None, outputs,
+                                                                     **private)
+    rebuild.click(do_rebuild, [password, full], log, **private).then(refresh, None, outputs,
+                                                                     **private)
+
+
+def _library_actions(library: Library) -> tuple[Any, Any, Any, Any]:
+    """The Library tab's event handlers: refresh, add, remove, rebuild."""
     def refresh() -> tuple[str, list[list[Any]], Any]:
         rows = library.articles()
         return (_status_markdown(library),
@@ -188,14 +201,7 @@ def _library_tab(library: Library, demo: gr.Blocks) -> None:
             progress(done / total if total else 1.0, desc=f"{stage} {done}/{total}")
         return _guarded(lambda: library.rebuild(pw, report, full=everything).summary())
 
-    outputs = [status, table, chosen]
-    private: dict[str, Any] = {"api_visibility": "private"}
-    demo.load(refresh, None, outputs, **private)
-    add.click(do_add, [files, password], log, **private).then(refresh, None, outputs, **private)
-    remove.click(do_remove, [chosen, password], log, **private).then(refresh, None, outputs,
-                                                                     **private)
-    rebuild.click(do_rebuild, [password, full], log, **private).then(refresh, None, outputs,
-                                                                     **private)
+    return refresh, do_add, do_remove, do_rebuild
 
 
 def _guarded(action: Any) -> str:

@@ -1,0 +1,157 @@
+"""Statements: the citable units of an answer, cut from passages and described.
+
+A statement is one sentence, a sentence with the one that leans on it ("This is
+especially true..."), or a lead-in with its short list ("...can be described as: A sharp
+pain; A dull ache."). The patterns here recognise what a statement says (a cause, a remedy,
+advice to see a doctor, an amount) by its wording.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .intent import Intent
+from .textutil import content_words
+from .types import Chunk
+
+_SIGNPOST = re.compile(r"\b(this (article|post|guide)|we('|’)?ll|we will|let('|’)s explore|"
+                       r"read on|here are some|the following|provided here|understanding (the|"
+                       r"these|this)|it('|’)?s (essential|important|crucial) to address|there "
+                       r"are (several|various|many) (factors|theories|ways)|when it comes to)\b",
+                       re.I)
+# A sentence that leans on the one before it is cited together with it.
+_LEANS_BACK = re.compile(r"^((this|these|that|those|such|it|they|eventually|complete this|"
+                         r"conditions like|the aforementioned)\b|([\w’']+,? ){1,3}(it|they|this|"
+                         r"these)\b(?! (is|are) (essential|important|crucial|vital)))", re.I)
+_LEADING_LINK = re.compile(r"^(additionally|also|however|therefore|furthermore|moreover|"
+                           r"in addition|alternatively|for instance|for example),\s+", re.I)
+_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_LABEL = re.compile(r"^([A-Z][\w ,’'/()-]{1,40}):\s+(?=\S)")
+# Statements about when to get medical help (not every sentence that names a doctor).
+_SEEK_HELP = (r"\b(seek\w*|consult\w*|medical (attention|assistance|advice|help|evaluation)|"
+              r"see (a|your) (doctor|gp|physician)|symptom of|sign of|underlying (health )?"
+              r"condition|serious)\b")
+# Words that mark a statement as the kind of answer an intent wants.
+CUES = {intent: re.compile(rx, re.I) for intent, rx in {
+    Intent.CAUSES: r"\b(caus\w*|lead\w* to|result\w* in|trigger\w*|contribut\w*|due to|"
+                   r"because|factor\w*|deficienc\w*|can impair|explain\w*|why|reduc\w* "
+                   r"(blood|circulation)|deplete\w*|build up)\b",
+    Intent.TREATMENT: r"\b(stretch\w*|massag\w*|appl(y|ying)|heat|ice|relie\w*|relax\w*|"
+                      r"treat\w*|prescribe|rub|drink|hydrat\w*|physical therapy|medication)\b",
+    Intent.PREVENTION: r"\b(prevent\w*|avoid\w*|reduce|stay hydrated|drink|maintain|ensure|"
+                       r"make sure|include|incorporate|wear\w*|regular\w*|balanced)\b",
+    Intent.SYMPTOMS: r"\b(pain|ache|feel\w*|symptom\w*|stiff\w*|last\w*|tighten\w*|"
+                     r"affect\w*|sudden)\b",
+    Intent.SEE_DOCTOR: _SEEK_HELP,
+}.items()}
+YES_NO = re.compile(r"^\s*(does|do|is|are|can|could|will|would|should|did|has|have)\b", re.I)
+# "How much/long/many/often" wants the statement that gives an amount.
+HOW_MUCH = re.compile(r"\bhow (much|long|many|often)\b", re.I)
+AMOUNT = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|"
+                     r"few|several)\s+(\w+\s+)?(glass(es)?|cups?|lit(re|er)s?|seconds?|"
+                     r"minutes?|hours?|days?|times?|weeks?|servings?)\b", re.I)
+
+@dataclass
+class Unit:
+    """A citable statement: one sentence, or a lead-in with its short list items."""
+
+    chunk_pos: int  # index into the index's chunk list
+    spans: list[tuple[int, int]]  # offsets inside the chunk text
+    text: str  # as shown: markers and leading connectives trimmed
+    row: int  # sentence-vector row that represents it
+    similarity: float
+    score: float = 0.0
+    topic: frozenset[str] = frozenset()  # what the article names it: label or sub-heading
+
+
+def units_of(chunk: Chunk, pos: int, first_row: int) -> list[Unit]:
+    """Split a chunk into statements; a lead-in ending in ':' keeps its short list items."""
+    text, spans = chunk.text, list(chunk.sentences)
+    units, i = [], 0
+    while i < len(spans):
+        s, e = spans[i]
+        items = []
+        if text[s:e].endswith(":"):
+            j = i + 1
+            while j < len(spans) and _is_item(text, spans[j]) and \
+                    len(text[spans[j][0]:spans[j][1]].split()) <= 9:
+                items.append(j)
+                j += 1
+        if items:
+            parts = [_clean(text[s:e])] + [_clean(text[a:b]).rstrip(".") for a, b in
+                                           (spans[k] for k in items)]
+            shown = parts[0] + " " + "; ".join(parts[1:]) + "."
+            units.append(Unit(pos, [spans[k] for k in [i, *items]], shown, first_row + i, 0.0))
+            i = items[-1] + 1
+            continue
+        span_list = [(s, e)]
+        while i + 1 < len(spans) and \
+                _same_line(text, span_list[-1], spans[i + 1]) and \
+                _LEANS_BACK.match(text[spans[i + 1][0]:spans[i + 1][1]]) and \
+                not text[spans[i + 1][0]:spans[i + 1][1]].endswith(":"):
+            i += 1
+            span_list.append(spans[i])
+        sentence = text[s:e]
+        leans_back = i > 0 and _same_line(text, spans[i - 1], (s, e)) and \
+            bool(_LEANS_BACK.match(sentence)) and len(span_list) == 1
+        if _worth_citing(sentence) and not leans_back:  # a lone "This..." means nothing
+            shown = " ".join([_clean(sentence)] + [text[a:b] for a, b in span_list[1:]])
+            units.append(Unit(pos, span_list, shown, first_row + i - len(span_list) + 1, 0.0,
+                              topic=_topic(chunk, sentence)))
+        i += 1
+    return units
+
+
+def _same_line(text: str, a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return "\n" not in text[a[1] : b[0]]
+
+
+GENERIC_WORDS = set(content_words("cramp cramps muscle leg legs thigh inner upper information "
+                                   "article provided common help can"))
+
+
+def _topic(chunk: Chunk, sentence: str) -> frozenset[str]:
+    """The name an article gives a statement: its 'Label:' or its numbered sub-heading."""
+    label = _LABEL.match(_ITEM.sub("", sentence).strip())
+    heading = chunk.section.split(" › ")[-1]
+    numbered = re.match(r"^\d+[.)]\s*(.+)$", heading)
+    name = label.group(1) if label else numbered.group(1) if numbered else ""
+    return frozenset(set(content_words(name)) - GENERIC_WORDS - _FRAME_WORDS)
+
+
+_FRAME_WORDS = set(content_words("cause causes symptoms treatment prevention remedies solutions "
+                                 "factors measures tips what why how"))
+
+
+_NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|cannot|without)\b|n[’']t\b", re.I)
+
+
+def negated(text: str) -> bool:
+    return bool(_NEGATION.search(text))
+
+
+def distinctive(text: str, asked: set[str]) -> set[str]:
+    return set(content_words(text)) - asked - GENERIC_WORDS
+
+
+def _is_item(text: str, span: tuple[int, int]) -> bool:
+    line_start = text.rfind("\n", 0, span[0]) + 1
+    return bool(_ITEM.match(text[line_start : span[1]]))
+
+
+def _worth_citing(sentence: str) -> bool:
+    """Questions, signposts ("in this article we will...") and lead-ins say nothing."""
+    bare = _ITEM.sub("", sentence).strip()
+    return (len(bare.split()) >= 4 and not bare.endswith(("?", ":"))
+            and not _SIGNPOST.search(bare))
+
+
+def _clean(sentence: str) -> str:
+    """Trim list markers and leading connectives; bold a short 'Label:' the article gives."""
+    bare = _LEADING_LINK.sub("", _ITEM.sub("", sentence).strip())
+    bare = bare[:1].upper() + bare[1:]
+    label = _LABEL.match(bare)
+    if label and len(label.group(1).split()) <= 5:
+        bare = f"**{label.group(1)}:** {bare[label.end():]}"
+    return bare
