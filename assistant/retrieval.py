@@ -20,6 +20,7 @@ from .embedding import Embedder
 from .intent import Intent, detect_intent, intent_words
 from .safety import check
 from .settings import Settings
+from .statements import CUES
 from .store import LoadedIndex
 from .textutil import STOPWORDS, content_words
 from .types import Hit
@@ -135,6 +136,10 @@ class Retriever:
         s = self.settings
         scores = ((1 - s.sentence_weight) * passage + s.sentence_weight * best_sentence
                   + s.bm25_weight * bm25[ids] / top_bm25)
+        cue = CUES.get(query.intent)
+        if cue is not None and s.intent_weight:  # passages saying the kind of thing asked
+            scores = scores + s.intent_weight * np.array(
+                [bool(cue.search(index.chunks[int(i)].text)) for i in ids])
         return Scored(query, qvec, ids, scores, passage)
 
     def _best_sentence(self, qvec: np.ndarray, ids: np.ndarray, fallback: np.ndarray) -> np.ndarray:

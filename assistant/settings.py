@@ -65,6 +65,10 @@ class Settings(BaseSettings):
         0.2, ge=0, description="Weight of BM25 (scaled to the query's best match) added to "
         "the dense score.")
 
+    intent_weight: float = Field(
+        0.05, ge=0, description="Added to a passage that makes the kind of statement the "
+        "question asks for (a cause, a remedy, advice to see a doctor).")
+
     # Answering
     max_question_chars: int = Field(
         1000, gt=10, description="Longer questions are cut to this length (with a note)."
