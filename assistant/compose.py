@@ -98,7 +98,7 @@ class Composer:
         if reason:
             return self._abstain(question, searched_for, safety, reason, notes)
         doctor = self._doctor_points(safety, query)
-        points = self._points(scored, query.intent, exclude={u.row for p in doctor
+        points = self._points(scored, query.intent, exclude={u.key for p in doctor
                                                              for u in p.units})
         if not points and not doctor:
             return self._abstain(question, searched_for, safety, NOT_COVERED, notes)
@@ -155,7 +155,9 @@ class Composer:
                     continue  # said already, or restates the question and adds nothing
                 seen.add(where)
                 words = set(content_words(unit.text))
-                unit.similarity = float(self.index.sentence_vectors[unit.row] @ scored.qvec)
+                sims = self.index.sentence_vectors[list(unit.rows)] @ scored.qvec
+                unit.row = unit.rows[int(np.argmax(sims))]  # its best sentence speaks for it
+                unit.similarity = float(sims.max())
                 unit.score = (unit.similarity + 0.5 * chunk_weight
                               + (0.08 if cue and cue.search(unit.text) else 0.0)
                               + min(TOPIC_WEIGHT * len(words & topic), 2 * TOPIC_WEIGHT)
@@ -163,16 +165,17 @@ class Composer:
                 units.append(unit)
         return units
 
-    def _points(self, scored: Scored, intent: Intent, exclude: set[int]) -> list[Point]:
+    def _points(self, scored: Scored, intent: Intent,
+                exclude: set[tuple[int, int]]) -> list[Point]:
         if intent in _CUE_REQUIRED:  # e.g. only statements of causes answer "what causes"
             units = [u for u in self._units(scored, depth=8)
-                     if u.row not in exclude and CUES[intent].search(u.text)]
+                     if u.key not in exclude and CUES[intent].search(u.text)]
             if intent is Intent.SEE_DOCTOR:  # and every medical-help statement is a candidate
-                seen = {u.row for u in units}
+                seen = {u.key for u in units}
                 units += [u for u in self._units(self._doctor_scored(), depth=10)
-                          if u.row not in seen and CUES[intent].search(u.text)]
+                          if u.key not in seen and CUES[intent].search(u.text)]
         else:
-            units = [u for u in self._units(scored, depth=6) if u.row not in exclude]
+            units = [u for u in self._units(scored, depth=6) if u.key not in exclude]
             if intent in _NOT_A_CAUSE:
                 units = [u for u in units if CUES[intent].search(u.text)
                          or not CUES[Intent.CAUSES].search(u.text)]

@@ -59,10 +59,16 @@ class Unit:
     chunk_pos: int  # index into the index's chunk list
     spans: list[tuple[int, int]]  # offsets inside the chunk text
     text: str  # as shown: markers and leading connectives trimmed
-    row: int  # sentence-vector row that represents it
+    row: int  # sentence-vector row that represents it (its best-matching sentence, once scored)
     similarity: float
     score: float = 0.0
     topic: frozenset[str] = frozenset()  # what the article names it: label or sub-heading
+    rows: tuple[int, ...] = ()  # sentence-vector rows of all its sentences
+
+    @property
+    def key(self) -> tuple[int, int]:
+        """Which statement this is, whatever question scored it: passage and first offset."""
+        return self.chunk_pos, self.spans[0][0]
 
 
 def units_of(chunk: Chunk, pos: int, first_row: int) -> list[Unit]:
@@ -82,7 +88,8 @@ def units_of(chunk: Chunk, pos: int, first_row: int) -> list[Unit]:
             parts = [_clean(text[s:e])] + [_clean(text[a:b]).rstrip(".") for a, b in
                                            (spans[k] for k in items)]
             shown = parts[0] + " " + "; ".join(parts[1:]) + "."
-            units.append(Unit(pos, [spans[k] for k in [i, *items]], shown, first_row + i, 0.0))
+            units.append(Unit(pos, [spans[k] for k in [i, *items]], shown, first_row + i, 0.0,
+                              rows=tuple(first_row + k for k in [i, *items])))
             i = items[-1] + 1
             continue
         span_list = [(s, e)]
@@ -95,10 +102,13 @@ def units_of(chunk: Chunk, pos: int, first_row: int) -> list[Unit]:
         sentence = text[s:e]
         leans_back = i > 0 and _same_line(text, spans[i - 1], (s, e)) and \
             bool(_LEANS_BACK.match(sentence)) and len(span_list) == 1
-        if _worth_citing(sentence) and not leans_back:  # a lone "This..." means nothing
-            shown = " ".join([_clean(sentence)] + [text[a:b] for a, b in span_list[1:]])
-            units.append(Unit(pos, span_list, shown, first_row + i - len(span_list) + 1, 0.0,
-                              topic=_topic(chunk, sentence)))
+        follow_ons = [text[a:b] for a, b in span_list[1:]]
+        if _worth_citing(sentence) and not leans_back and \
+                not any(_SIGNPOST.search(f) for f in follow_ons):  # a lone "This..." says nothing
+            first = first_row + i - len(span_list) + 1
+            units.append(Unit(pos, span_list, " ".join([_clean(sentence), *follow_ons]), first,
+                              0.0, topic=_topic(chunk, sentence),
+                              rows=tuple(range(first, first + len(span_list)))))
         i += 1
     return units
 

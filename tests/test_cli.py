@@ -70,7 +70,7 @@ def test_eval_command_reports_metrics(built) -> None:  # type: ignore[no-untyped
     overall = report["retrieval"]["overall"]
     assert set(overall) == {"hit@1", "hit@5", "mrr@10", "evidence_recall@10"}
     # Floors a little under the measured figures: a drop in retrieval quality fails CI.
-    assert overall["hit@1"] >= 0.70 and overall["hit@5"] >= 0.90, overall
+    assert overall["hit@1"] >= 0.72 and overall["hit@5"] >= 0.94, overall
     assert "causes" in report["retrieval"]["by_category"]
 
 
