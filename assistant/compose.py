@@ -7,6 +7,7 @@ Statements that several articles make are merged into one point with several cit
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -66,6 +67,24 @@ _CUE_REQUIRED = {Intent.CAUSES, Intent.SEE_DOCTOR}
 # A statement of a cause, with nothing about what to do, does not answer "how do I treat".
 _NOT_A_CAUSE = {Intent.TREATMENT, Intent.PREVENTION}
 _DOCTOR_QUERY = "When should I seek medical attention or see a doctor about cramps?"
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What a statement is scored against: the question's vector, kind, subject, amount."""
+
+    qvec: np.ndarray
+    cue: re.Pattern[str] | None
+    topic: frozenset[str]
+    wants_amount: bool
+
+    @classmethod
+    def of(cls, scored: Scored, retriever: Retriever) -> _Asked:
+        text = scored.query.text
+        # The question's subject, in its words and the articles' ("shoes" -> "footwear").
+        topic = set(retriever.topic_words(text)) | set(content_words(article_terms(text)))
+        return cls(scored.qvec, CUES.get(scored.query.intent), frozenset(topic),
+                   bool(HOW_MUCH.search(text)))
 
 
 @dataclass
@@ -131,39 +150,39 @@ class Composer:
         return self.index.sentence_vectors[rows] @ scored.qvec if len(rows) else np.zeros(1)
 
     def _units(self, scored: Scored, depth: int) -> list[Unit]:
+        """The statements of the ``depth`` best passages, each scored for this question."""
         order = np.argsort(-scored.scores)[:depth]
         top = float(scored.scores[order[0]])
         asked = set(content_words(scored.query.text))
-        # The question's subject, in its words and the articles' ("shoes" -> "footwear").
-        topic = set(self.retriever.topic_words(scored.query.text)) | set(
-            content_words(article_terms(scored.query.text)))
-        cue = CUES.get(scored.query.intent)
-        wants_amount = bool(HOW_MUCH.search(scored.query.text))
         # "Does heat help?" is answered by a sentence that repeats its words; a "what" question
         # is not answered by one that only repeats it ("some information on the causes").
         need_new = not YES_NO.match(scored.query.text)
+        ask = _Asked.of(scored, self.retriever)
         units: list[Unit] = []
         seen: set[tuple[str, int]] = set()  # overlapping chunks repeat sentences
         for j in order:
             pos = int(scored.chunk_ids[j])
-            chunk_weight = float(scored.scores[j]) - top  # <= 0: weaker passages count less
-            for unit in units_of(self.index.chunks[pos], pos,
-                                 int(self.index.sentence_first[pos])):
-                chunk = self.index.chunks[pos]
+            chunk = self.index.chunks[pos]
+            for unit in units_of(chunk, pos, int(self.index.sentence_first[pos])):
                 where = (chunk.article_id, chunk.start + unit.spans[0][0])
                 if where in seen or (need_new and len(distinctive(unit.text, asked)) < 2):
                     continue  # said already, or restates the question and adds nothing
                 seen.add(where)
-                words = set(content_words(unit.text))
-                sims = self.index.sentence_vectors[list(unit.rows)] @ scored.qvec
-                unit.row = unit.rows[int(np.argmax(sims))]  # its best sentence speaks for it
-                unit.similarity = float(sims.max())
-                unit.score = (unit.similarity + 0.5 * chunk_weight
-                              + (0.08 if cue and cue.search(unit.text) else 0.0)
-                              + min(TOPIC_WEIGHT * len(words & topic), 2 * TOPIC_WEIGHT)
-                              + (0.2 if wants_amount and AMOUNT.search(unit.text) else 0.0))
+                self._score(unit, ask, float(scored.scores[j]) - top)
                 units.append(unit)
         return units
+
+    def _score(self, unit: Unit, ask: _Asked, chunk_weight: float) -> None:
+        """Best-sentence cosine, less for weaker passages, more for the kind of statement,
+        the subject words and (for "how much") an amount the question asks for."""
+        sims = self.index.sentence_vectors[list(unit.rows)] @ ask.qvec
+        unit.row = unit.rows[int(np.argmax(sims))]  # its best sentence speaks for it
+        unit.similarity = float(sims.max())
+        words = set(content_words(unit.text))
+        unit.score = (unit.similarity + 0.5 * chunk_weight
+                      + (0.08 if ask.cue and ask.cue.search(unit.text) else 0.0)
+                      + min(TOPIC_WEIGHT * len(words & ask.topic), 2 * TOPIC_WEIGHT)
+                      + (0.2 if ask.wants_amount and AMOUNT.search(unit.text) else 0.0))
 
     def _points(self, scored: Scored, intent: Intent,
                 exclude: set[tuple[int, int]]) -> list[Point]:

@@ -98,6 +98,9 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         self.keywords = KeywordIndex([c.embed_text for c in index.chunks])
+        # Which passages make each kind of statement (a cause, a remedy...), found once.
+        self._says = {intent: np.array([bool(cue.search(c.text)) for c in index.chunks])
+                      for intent, cue in CUES.items()}
 
     def search(self, question: str, k: int) -> list[Hit]:
         scored = self.score(make_query(question))
@@ -136,10 +139,9 @@ class Retriever:
         s = self.settings
         scores = ((1 - s.sentence_weight) * passage + s.sentence_weight * best_sentence
                   + s.bm25_weight * bm25[ids] / top_bm25)
-        cue = CUES.get(query.intent)
-        if cue is not None and s.intent_weight:  # passages saying the kind of thing asked
-            scores = scores + s.intent_weight * np.array(
-                [bool(cue.search(index.chunks[int(i)].text)) for i in ids])
+        says = self._says.get(query.intent)
+        if says is not None:  # passages that say the kind of thing asked for
+            scores = scores + s.intent_weight * says[ids]
         return Scored(query, qvec, ids, scores, passage)
 
     def _best_sentence(self, qvec: np.ndarray, ids: np.ndarray, fallback: np.ndarray) -> np.ndarray:
