@@ -6,8 +6,7 @@ STAMP   = $(VENV)/.installed
 
 .PHONY: run test install browser lint bench clean
 
-run: install  ## install, build the index if missing or stale, start the app on 127.0.0.1
-	$(BIN)/cramp-assistant build --if-needed
+run: install  ## install, then start the app on 127.0.0.1 (it builds a missing or stale index)
 	GRADIO_ANALYTICS_ENABLED=False $(BIN)/python app.py
 
 test: install browser  ## install, then run the whole test suite (browser tests included)

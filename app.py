@@ -1,7 +1,7 @@
 """Gradio entry point (Hugging Face Spaces style): `python app.py`.
 
-`demo` is defined at module level; nothing heavy happens on import. The model and the
-index load when the app launches (a missing index is built first).
+`demo` is defined at module level; nothing heavy happens on import. At launch the index is
+brought up to date (built if missing, stale or made with other settings) and loaded.
 """
 
 from assistant.library import Library

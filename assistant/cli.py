@@ -223,7 +223,7 @@ def eval_command(file: Path, index_dir: Path | None, as_json: bool,
 @friendly_errors
 def serve(corpus_dir: Path | None, index_dir: Path | None, host: str | None,
           port: int | None) -> None:
-    """Start the web app (chat and library); builds the index first if it is missing.
+    """Start the web app (chat and library); builds a missing or stale index first.
 
     Library changes in the app need CRAMP_ADMIN_PASSWORD to be set.
     """

@@ -57,6 +57,16 @@ class Library:
                 self._assistant.warm_up()
             return self._assistant
 
+    def prepare(self) -> str | None:
+        """At launch: bring a missing, stale or differently-built index up to date (only
+        changed passages are embedded), then load. Returns what was built, if anything."""
+        state = self.status()
+        built = None
+        if not (state.built and state.matches and state.freshness and state.freshness.fresh):
+            built = build_index(self.settings, self.embedder).summary()
+        self.assistant()
+        return built
+
     # -- reading ------------------------------------------------------------------------
 
     def status(self) -> Status:

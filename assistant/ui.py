@@ -250,10 +250,12 @@ def _parse_spans(spans: str) -> list[tuple[int, int]]:
 
 
 def serve(library: Library, demo: gr.Blocks) -> None:
-    """Load the assistant (building a missing index), then serve on the configured host."""
+    """Bring the index up to date and load the assistant, then serve on the configured host."""
     import uvicorn
 
-    library.assistant()
+    built = library.prepare()
+    if built:
+        print(built, flush=True)
     settings = library.settings
     print(f"Cramp assistant on http://{settings.host}:{settings.port}", flush=True)
     uvicorn.run(create_app(library, demo), host=settings.host, port=settings.port,

@@ -330,3 +330,14 @@ def test_admin_upload_rebuild_while_chatting(server: Server, browser: Any,
     assert "<script>window.__pwned = 1</script>" in page.locator("main").inner_text()
     assert page.evaluate("() => window.__pwned") is None
     assert chat.evaluate("() => window.__pwned") is None
+
+
+def test_launch_brings_a_stale_index_up_to_date(workspace: Settings, embedder: Any) -> None:
+    next(workspace.corpus_dir.glob("*.md")).unlink()
+    library = Library(workspace, embedder=embedder)
+    built = library.prepare()
+    assert built and "4 articles" in built
+    state = library.status()
+    assert state.freshness is not None and state.freshness.fresh
+    assert library.prepare() is None  # fresh: nothing to build
+    assert library.assistant().ask("What causes leg cramps?").citations
