@@ -6,7 +6,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .build import BuildReport, Progress, build_index, recover
 from .corpus import load_corpus
@@ -41,15 +41,19 @@ class Status:
     def matches(self) -> bool:
         return self.mismatch is None
 
+    @property
+    def state(self) -> str:
+        """'fresh', or 'stale (...)' with what changed since the build."""
+        return self.freshness.describe() if self.freshness else "unknown"
+
     def summary(self) -> str:
         if not self.built:
             return (f"index:    none in {self.index_dir} (run `cramp-assistant build`)\n"
                     f"articles: {self.corpus_articles} in the corpus")
-        state = self.freshness.describe() if self.freshness else "unknown"
         return (f"index:    {self.index_dir} (build {self.build_id})\n"
                 f"articles: {self.corpus_articles} in the corpus, {self.indexed_articles} indexed\n"
                 f"chunks:   {self.chunks}\nmodel:    {self.model}\n"
-                f"built at: {self.built_at}\nstate:    {state}"
+                f"built at: {self.built_at}\nstate:    {self.state}"
                 + (f"\nmismatch: {self.mismatch}" if self.mismatch else ""))
 
 
@@ -151,6 +155,3 @@ class Assistant:
     def warm_up(self) -> None:
         """Load the model now rather than on the first question."""
         self.embedder.embed(["warm up"])
-
-    def describe(self) -> dict[str, Any]:
-        return {"build_id": self.index.build_id, "model": self.settings.embedding_model}

@@ -215,9 +215,8 @@ def _status_markdown(library: Library) -> str:
     s = library.status()
     if not s.built:
         return f"**Index:** none yet — {s.corpus_articles} articles in the library."
-    state = s.freshness.describe() if s.freshness else "unknown"
     return (f"**Index:** {s.chunks} passages from {s.indexed_articles} articles · model "
-            f"`{s.model}` · built {s.built_at} · **{state}**")
+            f"`{s.model}` · built {s.built_at} · **{s.state}**")
 
 
 def create_app(library: Library, demo: gr.Blocks) -> FastAPI:
