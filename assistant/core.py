@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,13 +84,17 @@ class Assistant:
     """
 
     def __init__(self, settings: Settings, embedder: Embedder, index: LoadedIndex) -> None:
-        from .retrieval import Retriever
-
         self.settings = settings
         self.embedder = embedder
-        self._retriever = Retriever(index, embedder, settings)
-        self._swap_lock = threading.Lock()
-        self._composer: Composer | None = None
+        # One reference to everything that answers from one index: reload replaces it whole,
+        # so a question in flight finishes on the index it started with.
+        self._composer = self._compose(index)
+
+    def _compose(self, index: LoadedIndex) -> Composer:
+        from .compose import Composer
+        from .retrieval import Retriever
+
+        return Composer(Retriever(index, self.embedder, self.settings), self.settings)
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, *, settings: Settings | None = None,
@@ -113,26 +116,20 @@ class Assistant:
 
     @property
     def index(self) -> LoadedIndex:
-        return self._retriever.index
+        return self._composer.index
 
     def search(self, question: str, k: int = 5, history: History | None = None) -> list[Hit]:
         """The ``k`` passages that best answer ``question`` (a follow-up is made standalone)."""
         from .followup import rewrite
 
         query = rewrite(question, history or ())
-        return self._retriever.search(query, k)
+        return self._composer.retriever.search(query, k)
 
     def ask(self, question: str, history: History | None = None) -> Answer:
         """A cited answer composed from the articles, or an honest "not covered"."""
-        from .compose import Composer
-
         if not question or not question.strip():
             raise QuestionError("Please type a question about leg or thigh cramps.")
-        with self._swap_lock:
-            composer = self._composer
-            if composer is None or composer.retriever is not self._retriever:
-                composer = self._composer = Composer(self._retriever, self.settings)
-        return composer.answer(question, history or ())
+        return self._composer.answer(question, history or ())
 
     def status(self) -> Status:
         return index_status(self.settings)
@@ -145,12 +142,7 @@ class Assistant:
 
     def reload(self) -> None:
         """Swap in the index on disk; in-flight searches finish on the one they started with."""
-        from .retrieval import Retriever
-
-        index = load_index(self.settings.index_dir, self.settings)
-        retriever = Retriever(index, self.embedder, self.settings)
-        with self._swap_lock:
-            self._retriever = retriever
+        self._composer = self._compose(load_index(self.settings.index_dir, self.settings))
 
     def warm_up(self) -> None:
         """Load the model now rather than on the first question."""
