@@ -105,7 +105,7 @@ class Composer:
         self.retriever = retriever
         self.settings = settings
         self.index = retriever.index
-        self._doctor: Scored | None = None
+        self._doctor: tuple[list[Unit], np.ndarray] | None = None
 
     def answer(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Answer:
         question, notes = self._trim(question)
@@ -136,7 +136,7 @@ class Composer:
         """Why the articles cannot answer, judged from the evidence; None when they can."""
         if len(scored.scores) == 0:
             return NOT_COVERED
-        best = float(np.max(self._sentence_sims(scored)))
+        best = float(scored.best_sentence.max())
         if best < self.settings.min_relevance:
             return NOT_COVERED
         topic = self.retriever.topic_words(question)
@@ -144,10 +144,6 @@ class Composer:
         if known < 0.5 and best < self.settings.topic_check_below:
             return NOT_COVERED
         return None
-
-    def _sentence_sims(self, scored: Scored) -> np.ndarray:
-        rows = np.flatnonzero(np.isin(self.index.sentence_owner, scored.chunk_ids))
-        return self.index.sentence_vectors[rows] @ scored.qvec if len(rows) else np.zeros(1)
 
     def _units(self, scored: Scored, depth: int) -> list[Unit]:
         """The statements of the ``depth`` best passages, each scored for this question."""
@@ -191,8 +187,7 @@ class Composer:
                      if u.key not in exclude and CUES[intent].search(u.text)]
             if intent is Intent.SEE_DOCTOR:  # and every medical-help statement is a candidate
                 seen = {u.key for u in units}
-                units += [u for u in self._units(self._doctor_scored(), depth=10)
-                          if u.key not in seen and CUES[intent].search(u.text)]
+                units += [u for u in self._doctor_advice()[0] if u.key not in seen]
         else:
             units = [u for u in self._units(scored, depth=6) if u.key not in exclude]
             if intent in _NOT_A_CAUSE:
@@ -262,16 +257,17 @@ class Composer:
         """The articles' own 'when to see a doctor' lines, for questions with warning signs."""
         if not safety.warnings or query.intent is Intent.SEE_DOCTOR:
             return []
-        units = [u for u in self._units(self._doctor_scored(), depth=10)
-                 if CUES[Intent.SEE_DOCTOR].search(u.text)]
-        units.sort(key=lambda u: -u.score)
-        doctor = self._doctor_scored()
-        return self._merge(units[:4], set(), doctor.qvec)[:2]
+        units, qvec = self._doctor_advice()
+        return self._merge(units[:4], set(), qvec)[:2]
 
-    def _doctor_scored(self) -> Scored:
-        """The library's passages about seeing a doctor: one fixed query, scored once."""
+    def _doctor_advice(self) -> tuple[list[Unit], np.ndarray]:
+        """The library's statements on when to see a doctor, best first, with the vector of
+        the fixed query that found them: the same for every question, so found once."""
         if self._doctor is None:
-            self._doctor = self.retriever.score(make_query(_DOCTOR_QUERY))
+            scored = self.retriever.score(make_query(_DOCTOR_QUERY))
+            units = [u for u in self._units(scored, depth=10)
+                     if CUES[Intent.SEE_DOCTOR].search(u.text)]
+            self._doctor = (sorted(units, key=lambda u: -u.score), scored.qvec)
         return self._doctor
 
     # -- rendering ----------------------------------------------------------------------

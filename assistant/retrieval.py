@@ -88,6 +88,7 @@ class Scored:
     chunk_ids: np.ndarray
     scores: np.ndarray
     similarity: np.ndarray  # passage cosine
+    best_sentence: np.ndarray  # best cosine of any one of the passage's sentences
 
 
 class Retriever:
@@ -127,7 +128,7 @@ class Retriever:
         qvec = self.embedder.embed([query.dense])[0] if n else np.zeros(0, np.float32)
         if n == 0:
             empty = np.zeros(0)
-            return Scored(query, qvec, empty.astype(int), empty, empty)
+            return Scored(query, qvec, empty.astype(int), empty, empty, empty)
         depth = min(self.settings.candidates, n)
         _, dense_ids = index.faiss_index.search(qvec[None, :], depth)
         bm25 = self.keywords.scores(query.keywords)
@@ -142,7 +143,7 @@ class Retriever:
         says = self._says.get(query.intent)
         if says is not None:  # passages that say the kind of thing asked for
             scores = scores + s.intent_weight * says[ids]
-        return Scored(query, qvec, ids, scores, passage)
+        return Scored(query, qvec, ids, scores, passage, best_sentence)
 
     def _best_sentence(self, qvec: np.ndarray, ids: np.ndarray, fallback: np.ndarray) -> np.ndarray:
         """Per candidate chunk, the best cosine of any of its sentences (else the passage's)."""
