@@ -154,12 +154,12 @@ def _load(index_dir: Path | None) -> Any:
 
 @cli.command()
 @click.argument("question")
-@click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 50),
-              help="Passages to return.")
+@click.option("-k", "k", type=click.IntRange(1, 50),
+              help="Passages to return [default: 5, env CRAMP_TOP_K].")
 @index_option
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
 @friendly_errors
-def search(question: str, k: int, index_dir: Path | None, as_json: bool) -> None:
+def search(question: str, k: int | None, index_dir: Path | None, as_json: bool) -> None:
     """Show the passages that best match QUESTION (hybrid dense + keyword search)."""
     hits = _load(index_dir).search(question, k=k)
     if as_json:

@@ -118,12 +118,14 @@ class Assistant:
     def index(self) -> LoadedIndex:
         return self._composer.index
 
-    def search(self, question: str, k: int = 5, history: History | None = None) -> list[Hit]:
-        """The ``k`` passages that best answer ``question`` (a follow-up is made standalone)."""
+    def search(self, question: str, k: int | None = None,
+               history: History | None = None) -> list[Hit]:
+        """The ``k`` passages (default ``settings.top_k``) that best answer ``question``;
+        a follow-up is made standalone from ``history`` first."""
         from .followup import rewrite
 
         query = rewrite(question, history or ())
-        return self._composer.retriever.search(query, k)
+        return self._composer.retriever.search(query, k or self.settings.top_k)
 
     def ask(self, question: str, history: History | None = None) -> Answer:
         """A cited answer composed from the articles, or an honest "not covered"."""

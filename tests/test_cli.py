@@ -41,6 +41,9 @@ def test_cli_end_to_end(tmp_path: Path) -> None:
     assert len(hits) == 2 and "mercury" in hits[0]["text"]
     assert {"text", "title", "source", "section", "chunk_id", "start", "end", "score"} <= set(
         hits[0])
+    default_k = runner.invoke(cli, ["search", "cramps", "--json", "--index", index],
+                              env={**env, "CRAMP_TOP_K": "3"})
+    assert len(json.loads(default_k.stdout)) == 3
 
     asked = runner.invoke(cli, ["ask", "Can lead or mercury cause cramps?", "--json",
                                 "--index", index], env=env)
