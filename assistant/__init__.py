@@ -6,7 +6,13 @@ that the command line's ``--help`` and ``status`` never load torch or FAISS.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
+
+# Never reach a model hub: the weights are local. Set here, on the package's import, because
+# huggingface_hub reads these once when it is first imported (gradio imports it early).
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 __version__ = "0.1.0"
 __all__ = ["Assistant", "Settings", "__version__"]

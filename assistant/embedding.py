@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -59,10 +58,7 @@ class SentenceTransformerEmbedder:
         return self._model
 
     def _load(self) -> Any:
-        path = resolve_model_path(self.model_id)
-        # Never reach a model hub: the weights are local, and a lookup would hang offline.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        path = resolve_model_path(self.model_id)  # local files; the hub is off (__init__.py)
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 

@@ -90,3 +90,12 @@ def test_help_and_status_do_not_import_torch(built) -> None:  # type: ignore[no-
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_hub_is_off_even_when_gradio_loads_first() -> None:
+    code = ("import assistant.ui, huggingface_hub.constants as c; "
+            "print(c.HF_HUB_OFFLINE)")
+    env = {k: v for k, v in __import__("os").environ.items() if "OFFLINE" not in k}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env)
+    assert out.stdout.strip().endswith("True"), out.stdout + out.stderr
