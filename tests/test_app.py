@@ -3,6 +3,7 @@ gradio_client and by Debian's chromium through playwright (slow)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -95,6 +96,7 @@ def test_chat_history_becomes_question_answer_pairs() -> None:
 class Server:
     url: str
     corpus: Path
+    index: Path
     proc: subprocess.Popen[bytes]
 
 
@@ -134,7 +136,7 @@ def server(built: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         url = f"http://127.0.0.1:{port}"
         seconds = _wait_for(url + "/healthz", proc)
         print(f"\n[figure] app answering /healthz {seconds:.1f}s after start (index present)")
-        yield Server(url, root / "corpus", proc)
+        yield Server(url, root / "corpus", root / "index", proc)
     finally:
         proc.terminate()
         try:
@@ -245,22 +247,33 @@ def _log(page: Any, contains: str, timeout: float = 120_000) -> str:
     return str(page.locator("#log textarea").input_value())
 
 
+def _build_id(server: Server) -> str:
+    return str(json.loads((server.index / "manifest.json").read_text())["build_id"])
+
+
 @pytest.mark.slow
 def test_library_changes_refused_without_password(server: Server, browser: Any,
                                                   tmp_path: Path) -> None:
-    page = browser.new_page()
-    page.goto(server.url)
-    _library(page)
     before = sorted(p.name for p in server.corpus.glob("*.md"))
+    build = _build_id(server)
     upload = tmp_path / "violin.md"
     upload.write_text(XSS_BODY)
-    page.set_input_files("#upload input[type=file]", str(upload))
-    page.fill("#password input", "not-the-password")
-    page.click("#add")
-    assert "Wrong admin password" in _log(page, "Wrong admin password")
-    page.click("#rebuild")
-    page.wait_for_timeout(500)
+    adding = browser.new_page()  # a fresh page each, so the report starts empty
+    adding.goto(server.url)
+    _library(adding)
+    adding.set_input_files("#upload input[type=file]", str(upload))
+    adding.fill("#password input", "not-the-password")
+    adding.click("#add")
+    assert "Wrong admin password" in _log(adding, "Wrong admin password")
+    rebuilding = browser.new_page()
+    rebuilding.goto(server.url)
+    _library(rebuilding)
+    rebuilding.fill("#password input", "not-the-password")
+    rebuilding.check("#full input")
+    rebuilding.click("#rebuild")
+    assert "Wrong admin password" in _log(rebuilding, "Wrong admin password")
     assert sorted(p.name for p in server.corpus.glob("*.md")) == before
+    assert _build_id(server) == build
 
 
 def _swimming_article(path: Path) -> None:
