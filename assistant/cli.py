@@ -188,10 +188,8 @@ def ask(question: str, history: tuple[str, ...], index_dir: Path | None, as_json
     if as_json:
         click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         return
-    if answer.searched_for != answer.question:
-        click.echo(f"(searched for: {answer.searched_for})\n")
-    for note in answer.notes:
-        click.echo(f"({note})")
+    for line in answer.preface():
+        click.echo(f"({line})")
     click.echo(answer.text)
 
 

@@ -211,26 +211,21 @@ class EvalReport:
         return [r for r in self.answers if r.coverage < 1 or r.dangling
                 or r.grounded < r.sentences or r.answer.abstained != r.item.should_abstain]
 
+    def _misses(self) -> list[RetrievalResult]:
+        return [r for r in self.retrieval if r.item.quotes and r.first_rank != 1]
+
     def to_dict(self) -> dict[str, Any]:
-        overall = retrieval_scores(self.retrieval)
-        answers = answer_scores(self.answers)
         return {
-            "retrieval": {"overall": overall.values, "count": overall.count,
-                          "by_category": {c: s.values for c, s in
-                                          by_category(self.retrieval, retrieval_scores).items()},
-                          "misses": [r.to_dict() for r in self.retrieval
-                                     if r.item.quotes and r.first_rank != 1]},
-            "answers": {"overall": answers.values, "count": answers.count,
-                        "latency": self.latency(),
-                        "by_category": {c: s.values for c, s in
-                                        by_category(self.answers, answer_scores).items()},
+            "retrieval": {**_section(self.retrieval, retrieval_scores),
+                          "misses": [r.to_dict() for r in self._misses()]},
+            "answers": {**_section(self.answers, answer_scores), "latency": self.latency(),
                         "failures": [r.to_dict() for r in self._failures()]},
         }
 
     def format(self) -> str:
         lines = [format_table("retrieval", retrieval_scores(self.retrieval),
                               by_category(self.retrieval, retrieval_scores))]
-        misses = [r for r in self.retrieval if r.item.quotes and r.first_rank != 1]
+        misses = self._misses()
         if misses:
             lines.append("\nnot at rank 1 (first rank holding evidence):")
             lines += [f"  {r.item.id} [{r.first_rank or '-'}] {r.item.question}" for r in misses]
@@ -246,6 +241,12 @@ class EvalReport:
                              f"missed={d['key_points_missed']} ungrounded={d['ungrounded']} "
                              f"dangling={d['dangling']}: {r.item.question}")
         return "\n".join(lines)
+
+
+def _section(results: list[Any], score: Callable[[list[Any]], Scores]) -> dict[str, Any]:
+    overall = score(results)
+    return {"overall": overall.values, "count": overall.count,
+            "by_category": {c: s.values for c, s in by_category(results, score).items()}}
 
 
 def evaluate(assistant: Any, items: list[EvalItem], answers: bool = True) -> EvalReport:

@@ -152,6 +152,13 @@ class Answer:
     notes: tuple[str, ...] = ()  # e.g. "your question was shortened"
     build_id: str = ""
 
+    def preface(self) -> list[str]:
+        """Notes shown above the answer: a shortened question, a rewritten follow-up."""
+        lines = list(self.notes)
+        if self.searched_for != self.question:
+            lines.append(f"Searched for: {self.searched_for}")
+        return lines
+
     def to_dict(self) -> dict[str, object]:
         """JSON-ready audit record of the answer."""
         return {

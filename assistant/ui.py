@@ -103,9 +103,7 @@ def _assistant(text: str) -> dict[str, Any]:
 
 def _display(answer: Answer) -> str:
     """The answer as shown: article text escaped, so HTML in an article stays text."""
-    head = [f"_{html.escape(n, quote=False)}_" for n in answer.notes]
-    if answer.searched_for != answer.question:
-        head.append(f"_Searched for: {html.escape(answer.searched_for, quote=False)}_")
+    head = [f"_{html.escape(line, quote=False)}_" for line in answer.preface()]
     body = html.escape(answer.text, quote=False)
     return "\n\n".join([*head, body]) if head else body
 

@@ -52,7 +52,7 @@ def test_cli_end_to_end(tmp_path: Path) -> None:
     assert not answer["abstained"] and "[1]" in answer["text"] and answer["citations"]
     follow = runner.invoke(cli, ["ask", "and how do I stop one?", "--history",
                                  "What causes thigh cramps?", "--index", index], env=env)
-    assert "searched for:" in follow.output
+    assert "(Searched for: and how do I stop one?" in follow.output
 
     listed = runner.invoke(cli, ["list", "--corpus", corpus])
     article_id = listed.output.splitlines()[0].split("\t")[0]
