@@ -18,13 +18,17 @@ from assistant.evaluation import read_items
 QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "data" / "dev.jsonl"
 
 
-def timed(fn: Callable[[str], object], questions: list[str], rounds: int) -> list[float]:
-    out = []
+def timed(calls: dict[str, Callable[[str], object]], questions: list[str],
+          rounds: int) -> dict[str, list[float]]:
+    """Milliseconds per call. The call types take turns on each question, so a busy moment
+    on this shared machine slows all of them alike instead of skewing their ratio."""
+    out: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(rounds):
         for q in questions:
-            t = time.perf_counter()
-            fn(q)
-            out.append((time.perf_counter() - t) * 1000)
+            for name, fn in calls.items():
+                t = time.perf_counter()
+                fn(q)
+                out[name].append((time.perf_counter() - t) * 1000)
     return out
 
 
@@ -38,12 +42,11 @@ def main() -> None:
     a.warm_up()
     for q in questions:  # warm every path once
         a.search(q)
-    embed = timed(lambda q: a.embedder.embed([q]), questions, args.rounds)
-    search = timed(lambda q: a.search(q, k=5), questions, args.rounds)
-    results = {"embed (1 query)": embed, "search k=5": search,
-               "ask": timed(a.ask, questions, args.rounds)}
-    base = statistics.median(embed)
-    print(f"{len(questions)} questions x {args.rounds} rounds, each call type timed in turn")
+    results = timed({"embed (1 query)": lambda q: a.embedder.embed([q]),
+                     "search k=5": lambda q: a.search(q, k=5), "ask": a.ask},
+                    questions, args.rounds)
+    base = statistics.median(results["embed (1 query)"])
+    print(f"{len(questions)} questions x {args.rounds} rounds, call types interleaved")
     for name, values in results.items():
         p50 = statistics.median(values)
         p95 = sorted(values)[int(0.95 * (len(values) - 1))]
