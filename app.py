@@ -4,9 +4,9 @@
 brought up to date (built if missing, stale or made with other settings) and loaded.
 """
 
-from assistant.library import Library
+from assistant.app.library import Library
+from assistant.app.ui import build_demo, serve
 from assistant.settings import Settings
-from assistant.ui import build_demo, serve
 
 library = Library(Settings())
 demo = build_demo(library)

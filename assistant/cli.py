@@ -64,7 +64,7 @@ def add(files: tuple[Path, ...], corpus_dir: Path | None) -> None:
     Prints an import report: characters kept and removed per file, and every block
     dropped with the reason. Duplicates and unreadable files are reported, not added.
     """
-    from .corpus import add_articles, format_report
+    from .ingest.corpus import add_articles, format_report
 
     results = add_articles(files, _settings(corpus_dir))
     click.echo(format_report(results))
@@ -88,8 +88,8 @@ def build(corpus_dir: Path | None, index_dir: Path | None, if_needed: bool, full
     settings rebuilds everything. The old index stays in place until the new one is
     complete and valid.
     """
-    from .build import build_index
-    from .embedding import SentenceTransformerEmbedder
+    from .index.build import build_index
+    from .index.embedding import SentenceTransformerEmbedder
 
     settings = _settings(corpus_dir, index_dir)
     if if_needed:
@@ -128,7 +128,7 @@ def status(corpus_dir: Path | None, index_dir: Path | None) -> None:
 @friendly_errors
 def list_articles(corpus_dir: Path | None) -> None:
     """List the articles in the corpus (id, title, publisher, date added)."""
-    from .corpus import load_corpus
+    from .ingest.corpus import load_corpus
 
     for a in load_corpus(_settings(corpus_dir).corpus_dir):
         click.echo(f"{a.article_id}\t{a.title}\t{a.publisher or '-'}\t{a.added or '-'}")
@@ -140,7 +140,7 @@ def list_articles(corpus_dir: Path | None) -> None:
 @friendly_errors
 def remove(article_id: str, corpus_dir: Path | None) -> None:
     """Remove one article (by the id `list` shows); rebuild afterwards."""
-    from .corpus import remove_article
+    from .ingest.corpus import remove_article
 
     path = remove_article(article_id, _settings(corpus_dir).corpus_dir)
     click.echo(f"removed {path}; run `cramp-assistant build` to update the index")
@@ -201,7 +201,7 @@ def ask(question: str, history: tuple[str, ...], index_dir: Path | None, as_json
 @friendly_errors
 def eval_command(file: Path, index_dir: Path | None, as_json: bool,
                  retrieval_only: bool) -> None:
-    """Score retrieval and answers on a question set (tests/data/dev.jsonl format).
+    """Score retrieval and answers on a question set (tests/data/eval/dev.jsonl format).
 
     Retrieval: hit@1, hit@5, MRR@10, evidence recall@10. Answers: key-point coverage,
     abstention accuracy, false abstentions, grounded-sentence rate, dangling [n] markers,
@@ -225,9 +225,9 @@ def serve(corpus_dir: Path | None, index_dir: Path | None, host: str | None,
 
     Library changes in the app need CRAMP_ADMIN_PASSWORD to be set.
     """
-    from .library import Library
-    from .ui import build_demo
-    from .ui import serve as serve_app
+    from .app.library import Library
+    from .app.ui import build_demo
+    from .app.ui import serve as serve_app
 
     settings = _settings(corpus_dir, index_dir)
     settings = settings.model_copy(update={k: v for k, v in (("host", host), ("port", port))

@@ -7,16 +7,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .build import BuildReport, Progress, build_index, recover
-from .corpus import load_corpus
-from .embedding import Embedder, SentenceTransformerEmbedder
 from .errors import IndexMismatchError, IndexMissingError, IndexStaleError, QuestionError
+from .index.build import BuildReport, Progress, build_index, recover
+from .index.embedding import Embedder, SentenceTransformerEmbedder
+from .index.store import Freshness, LoadedIndex, check_settings, compare, load_index, read_manifest
+from .ingest.corpus import load_corpus
 from .settings import Settings
-from .store import Freshness, LoadedIndex, check_settings, compare, load_index, read_manifest
 from .types import Answer, Hit
 
 if TYPE_CHECKING:
-    from .compose import Composer
+    from .answer.compose import Composer
 
 History = Sequence[tuple[str, str]]
 
@@ -91,8 +91,8 @@ class Assistant:
         self._composer = self._compose(index)
 
     def _compose(self, index: LoadedIndex) -> Composer:
-        from .compose import Composer
-        from .retrieval import Retriever
+        from .answer.compose import Composer
+        from .answer.retrieval import Retriever
 
         return Composer(Retriever(index, self.embedder, self.settings), self.settings)
 
@@ -122,7 +122,7 @@ class Assistant:
                history: History | None = None) -> list[Hit]:
         """The ``k`` passages (default ``settings.top_k``) that best answer ``question``;
         a follow-up is made standalone from ``history`` first."""
-        from .followup import rewrite
+        from .answer.followup import rewrite
 
         query = rewrite(question, history or ())
         return self._composer.retriever.search(query, k or self.settings.top_k)

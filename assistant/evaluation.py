@@ -1,6 +1,6 @@
 """Measure retrieval (and, where the assistant can answer, answers) on a question set.
 
-Input lines follow ``tests/data/dev.jsonl``: question, category, history, evidence quotes,
+Input lines follow ``tests/data/eval/dev.jsonl``: question, category, history, evidence quotes,
 key points, should_abstain. A quote counts as found in a passage after normalizing case,
 punctuation and white space, since imported articles are cleaned.
 """
@@ -49,7 +49,7 @@ def read_items(path: Path) -> list[EvalItem]:
             ))
         except (ValueError, KeyError, TypeError) as exc:
             raise AssistantError(f"{path}:{n}: not a question record ({exc}); see "
-                                 "tests/data/dev.jsonl for the expected fields") from exc
+                                 "tests/data/eval/dev.jsonl for the expected fields") from exc
     return items
 
 
@@ -251,7 +251,7 @@ def _section(results: list[Any], score: Callable[[list[Any]], Scores]) -> dict[s
 
 def evaluate(assistant: Any, items: list[EvalItem], answers: bool = True) -> EvalReport:
     """Run every item through ``assistant.search`` (and ``ask``) and judge the results."""
-    from .compose import FIXED_LINES
+    from .answer.compose import FIXED_LINES
 
     report = EvalReport(retrieval=[])
     for item in items:

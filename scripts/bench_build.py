@@ -13,10 +13,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant.build import build_index
-from assistant.chunking import chunk_articles
-from assistant.corpus import load_corpus
-from assistant.embedding import SentenceTransformerEmbedder
+from assistant.index.build import build_index
+from assistant.index.chunking import chunk_articles
+from assistant.index.embedding import SentenceTransformerEmbedder
+from assistant.ingest.corpus import load_corpus
 from assistant.settings import Settings
 
 

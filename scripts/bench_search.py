@@ -15,7 +15,7 @@ from pathlib import Path
 from assistant.core import Assistant
 from assistant.evaluation import read_items
 
-QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "data" / "dev.jsonl"
+QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "data" / "eval" / "dev.jsonl"
 
 
 def timed(calls: dict[str, Callable[[str], object]], questions: list[str],

@@ -11,15 +11,16 @@ import pytest
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from assistant.build import build_index  # noqa: E402
 from assistant.core import Assistant  # noqa: E402
-from assistant.corpus import add_articles  # noqa: E402
-from assistant.embedding import SentenceTransformerEmbedder  # noqa: E402
+from assistant.index.build import build_index  # noqa: E402
+from assistant.index.embedding import SentenceTransformerEmbedder  # noqa: E402
+from assistant.ingest.corpus import add_articles  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
 SEEDS = sorted((DATA / "seeds").glob("*.txt"))
-DEV_SET = DATA / "dev.jsonl"
+EVAL = DATA / "eval"
+DEV_SET = EVAL / "dev.jsonl"
 
 
 @pytest.fixture(scope="session")

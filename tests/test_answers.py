@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from assistant.compose import EMERGENCY, FIXED_LINES, NOTICE
+from assistant.answer.compose import EMERGENCY, FIXED_LINES, NOTICE
 from assistant.core import Assistant
 from assistant.errors import QuestionError
 from assistant.evaluation import EvalItem, evaluate, judge_answer, read_items
@@ -167,7 +167,7 @@ def test_dev_set_quality_floors(assistant: Assistant) -> None:
 
 
 def test_disagreeing_articles_are_both_shown(embedder, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from assistant.build import build_index
+    from assistant.index.build import build_index
     from assistant.settings import Settings
 
     corpus = tmp_path / "corpus"

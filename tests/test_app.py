@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from assistant.app.library import Library, NotAllowed
+from assistant.app.render import article_html, sources_html
+from assistant.app.ui import _pairs
 from assistant.errors import AssistantError
-from assistant.library import Library, NotAllowed
-from assistant.render import article_html, sources_html
 from assistant.settings import Settings
-from assistant.ui import _pairs
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"

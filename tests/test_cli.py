@@ -93,7 +93,7 @@ def test_help_and_status_do_not_import_torch(built) -> None:  # type: ignore[no-
 
 
 def test_hub_is_off_even_when_gradio_loads_first() -> None:
-    code = ("import assistant.ui, huggingface_hub.constants as c; "
+    code = ("import assistant.app.ui, huggingface_hub.constants as c; "
             "print(c.HF_HUB_OFFLINE)")
     env = {k: v for k, v in __import__("os").environ.items() if "OFFLINE" not in k}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import add_articles, format_report, load_corpus
+from assistant.ingest.corpus import add_articles, format_report, load_corpus
 from assistant.settings import Settings
 
 from .conftest import SEEDS

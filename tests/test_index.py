@@ -12,11 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.build import build_index
-from assistant.chunking import chunk_articles
 from assistant.core import Assistant
-from assistant.corpus import load_corpus
-from assistant.embedding import SentenceTransformerEmbedder
 from assistant.errors import (
     BuildLockedError,
     IndexCorruptError,
@@ -24,8 +20,12 @@ from assistant.errors import (
     IndexMissingError,
     IndexStaleError,
 )
+from assistant.index.build import build_index
+from assistant.index.chunking import chunk_articles
+from assistant.index.embedding import SentenceTransformerEmbedder
+from assistant.index.store import FAISS_FILE, MANIFEST, file_sha256
+from assistant.ingest.corpus import load_corpus
 from assistant.settings import Settings
-from assistant.store import FAISS_FILE, MANIFEST, file_sha256
 
 
 def test_chunks_are_exact_short_stable_and_keep_headings(seed_corpus: Path) -> None:

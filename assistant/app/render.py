@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
-from .types import Citation
+from ..types import Citation
 
 _OPEN, _CLOSE = "\ue000", "\ue001"  # private-use sentinels that survive Markdown rendering
 _BLOCK_MARKER = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+|#{1,6}\s+)")

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..textutil import content_words
+from ..types import Chunk
 from .intent import Intent
-from .textutil import content_words
-from .types import Chunk
 
 _SIGNPOST = re.compile(r"\b(this (article|post|guide)|we('|’)?ll|we will|let('|’)s explore|"
                        r"read on|here are some|the following|provided here|understanding (the|"

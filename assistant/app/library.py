@@ -10,14 +10,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .build import BuildReport, Progress, build_index
-from .core import Assistant, Status, index_status
-from .corpus import add_articles, format_report, load_corpus, read_corpus_file, remove_article
-from .embedding import Embedder, SentenceTransformerEmbedder
-from .errors import AssistantError
-from .settings import Settings
-from .store import MANIFEST
-from .types import Article
+from ..core import Assistant, Status, index_status
+from ..errors import AssistantError
+from ..index.build import BuildReport, Progress, build_index
+from ..index.embedding import Embedder, SentenceTransformerEmbedder
+from ..index.store import MANIFEST
+from ..ingest.corpus import (
+    add_articles,
+    format_report,
+    load_corpus,
+    read_corpus_file,
+    remove_article,
+)
+from ..settings import Settings
+from ..types import Article
 
 _ARTICLE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,80}")
 
@@ -75,7 +81,7 @@ class Library:
     def articles(self) -> list[ArticleRow]:
         counts: dict[str, int] = {}
         if (self.settings.index_dir / MANIFEST).is_file():
-            from .store import read_manifest
+            from ..index.store import read_manifest
 
             manifest = read_manifest(self.settings.index_dir)
             counts = {k: int(v.get("chunks", 0)) for k, v in manifest["articles"].items()}

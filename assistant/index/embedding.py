@@ -9,8 +9,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .errors import ModelUnavailableError
-from .settings import DEFAULT_MODEL
+from ..errors import ModelUnavailableError
+from ..settings import DEFAULT_MODEL
 
 
 class Embedder(Protocol):

@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..index.store import LoadedIndex
+from ..settings import Settings
+from ..textutil import content_words
+from ..types import Answer, Citation
 from .followup import rewrite
 from .intent import Intent
 from .policy import DOSE, PERSONAL, refusal
 from .retrieval import Query, Retriever, Scored, make_query
 from .safety import SafetyCheck, check
-from .settings import Settings
 from .statements import (
     AMOUNT,
     CUES,
@@ -29,9 +32,6 @@ from .statements import (
     negated,
     units_of,
 )
-from .store import LoadedIndex
-from .textutil import content_words
-from .types import Answer, Citation
 from .vocabulary import article_terms
 
 NOTICE = ("_Not medical advice: this summarises the library's articles. "

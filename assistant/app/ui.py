@@ -18,11 +18,11 @@ import gradio as gr  # noqa: E402
 from fastapi import FastAPI, HTTPException  # noqa: E402
 from fastapi.responses import HTMLResponse  # noqa: E402
 
-from .compose import NOTICE  # noqa: E402
-from .errors import AssistantError, QuestionError  # noqa: E402
+from ..answer.compose import NOTICE  # noqa: E402
+from ..errors import AssistantError, QuestionError  # noqa: E402
+from ..types import Answer  # noqa: E402
 from .library import Library  # noqa: E402
 from .render import article_html, sources_html  # noqa: E402
-from .types import Answer  # noqa: E402
 
 EXAMPLES = [
     "What causes inner thigh cramps?",

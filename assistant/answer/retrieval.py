@@ -12,18 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from difflib import get_close_matches
-from typing import Any
 
 import numpy as np
 
-from .embedding import Embedder
+from ..index.embedding import Embedder
+from ..index.keywords import KeywordIndex
+from ..index.store import LoadedIndex
+from ..settings import Settings
+from ..textutil import STOPWORDS, content_words
+from ..types import Hit
 from .intent import Intent, detect_intent, intent_words
 from .safety import check
-from .settings import Settings
 from .statements import CUES
-from .store import LoadedIndex
-from .textutil import STOPWORDS, content_words
-from .types import Hit
 from .vocabulary import article_terms
 
 # Words the articles use when they speak to each intent.
@@ -58,25 +58,6 @@ def make_query(question: str) -> Query:
         intent = Intent.SEE_DOCTOR
     dense = f"{question} {_INTENT_WORDS[intent]}".strip()
     return Query(question, intent, dense, f"{dense} {article_terms(question)}")
-
-
-class KeywordIndex:
-    """BM25 over stemmed content words of each chunk (heading included)."""
-
-    def __init__(self, texts: list[str]) -> None:
-        import bm25s
-
-        self._bm25: Any = bm25s.BM25()
-        tokens = [content_words(t) or ["_empty_"] for t in texts]
-        self._bm25.index(tokens, show_progress=False)
-        self.vocab = frozenset(self._bm25.vocab_dict)
-        self._size = len(texts)
-
-    def scores(self, query: str) -> np.ndarray:
-        words = [w for w in content_words(query) if w in self.vocab]
-        if not words:
-            return np.zeros(self._size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(words), dtype=np.float32)
 
 
 @dataclass

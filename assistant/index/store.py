@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError
-from .settings import Settings
-from .types import Article, Chunk
+from ..errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from ..settings import Settings
+from ..types import Article, Chunk
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"

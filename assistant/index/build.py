@@ -18,14 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from .. import __version__
+from ..errors import AssistantError, BuildLockedError
+from ..ingest.corpus import load_corpus
+from ..settings import Settings
+from ..textutil import sha256_text
 from .chunking import chunk_articles
-from .corpus import load_corpus
 from .embedding import Embedder
-from .errors import AssistantError, BuildLockedError
-from .settings import Settings
 from .store import load_index, read_chunks, read_manifest, read_vectors, remove_tree, write_index
-from .textutil import sha256_text
 
 Progress = Callable[[str, int, int], None]
 

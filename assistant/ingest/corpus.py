@@ -11,12 +11,12 @@ from pathlib import Path
 
 import yaml
 
+from ..errors import AssistantError, DuplicateArticle, ImportFailed
+from ..settings import Settings
+from ..textutil import jaccard, sha256_text, shingles
+from ..types import Article, ImportResult
 from .cleaning import clean_text
-from .errors import AssistantError, DuplicateArticle, ImportFailed
 from .readers import read_article
-from .settings import Settings
-from .textutil import jaccard, sha256_text, shingles
-from .types import Article, ImportResult
 
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 

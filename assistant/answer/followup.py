@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..textutil import STOPWORDS, normalize
 from .intent import Intent, detect_intent, intent_words
-from .textutil import STOPWORDS, normalize
 
 _FOLLOW_UP_START = re.compile(
     r"^\s*(and|but|also|so|then|what about|how about|and what|which|wich|what if|is it|are "

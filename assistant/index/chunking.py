@@ -12,8 +12,8 @@ from collections.abc import Iterator, Sequence
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from .textutil import sha256_text, split_sentences
-from .types import Article, Chunk
+from ..textutil import sha256_text, split_sentences
+from ..types import Article, Chunk
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*$", re.M)
 _SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]

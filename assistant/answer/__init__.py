@@ -1,0 +1,1 @@
+"""Answer: (question, history) in, a cited `Answer` out."""

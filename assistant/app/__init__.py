@@ -1,0 +1,1 @@
+"""App: the library service for admins, rendering and the Gradio UI."""

@@ -1,0 +1,1 @@
+"""Index: corpus in, a self-describing index on disk out, loaded as `LoadedIndex`."""
