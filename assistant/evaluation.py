@@ -150,6 +150,7 @@ class AnswerResult:
 
 
 _MARKER = re.compile(r"\[(\d+)\]")
+_AGREEMENT = re.compile(r" — \d+ of the \d+ articles say this")
 
 
 def key_point_found(point: str, answer_words: set[str]) -> bool:
@@ -160,7 +161,7 @@ def key_point_found(point: str, answer_words: set[str]) -> bool:
 
 def judge_answer(item: EvalItem, answer: Any, seconds: float,
                  fixed_lines: frozenset[str]) -> AnswerResult:
-    body = answer.text.split("**Sources**")[0]
+    body = answer.body
     words = set(content_words(body))
     found = [k for k in item.key_points if key_point_found(k, words)]
     passages = {c.n: c.passage for c in answer.citations}
@@ -174,7 +175,7 @@ def judge_answer(item: EvalItem, answer: Any, seconds: float,
         marks = [int(n) for n in _MARKER.findall(line)]
         dangling += [n for n in marks if n not in passages]
         cited = " ".join(passages.get(n, "") for n in marks)
-        statement = _MARKER.sub("", re.sub(r"\(\d+ of \d+ articles\)", "", line))
+        statement = _MARKER.sub("", _AGREEMENT.sub("", line))
         if marks and set(content_words(statement)) <= set(content_words(cited)):
             grounded += 1
     return AnswerResult(item, answer, seconds, found, sentences, grounded, dangling)

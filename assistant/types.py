@@ -18,6 +18,9 @@ class Article:
     author: str | None = None
     original_file: str | None = None
     added: str | None = None
+    url: str | None = None  # where the original was published (http/https only)
+    published: str | None = None  # the original's date, as the source gives it (ISO when known)
+    licence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class Chunk:
     end: int
     source: str
     publisher: str | None = None
+    url: str | None = None
+    published: str | None = None
     #: (start, end) of each sentence or list item, relative to ``text``.
     sentences: tuple[tuple[int, int], ...] = ()
 
@@ -127,10 +132,18 @@ class Citation:
     passage_start: int
     score: float
     publisher: str | None = None
+    url: str | None = None
+    published: str | None = None
+
+    @property
+    def article_id(self) -> str:
+        """The corpus id of the cited article (its file stem)."""
+        return self.source.rsplit("/", 1)[-1].removesuffix(".md")
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "n": self.n, "title": self.title, "publisher": self.publisher,
+            "n": self.n, "title": self.title, "publisher": self.publisher, "url": self.url,
+            "published": self.published, "article_id": self.article_id,
             "source": self.source, "section": self.section, "chunk_id": self.chunk_id,
             "passage": self.passage, "quote": self.quote, "start": self.start,
             "end": self.end, "spans": [list(s) for s in self.spans],
@@ -143,7 +156,7 @@ class Answer:
     """A composed answer: Markdown ``text`` with ``[n]`` markers and the citations behind them."""
 
     question: str
-    text: str
+    text: str  # the whole answer as Markdown: body, source list and notice (CLI, API)
     citations: tuple[Citation, ...]
     abstained: bool
     searched_for: str
@@ -151,6 +164,9 @@ class Answer:
     intent: str = "other"
     notes: tuple[str, ...] = ()  # e.g. "your question was shortened"
     build_id: str = ""
+    #: The answer proper, without the source list and notice: for a UI that lists the
+    #: sources itself. ``[n]`` markers in it are always the answer's own citations.
+    body: str = ""
 
     def preface(self) -> list[str]:
         """Notes shown above the answer: a shortened question, a rewritten follow-up."""
@@ -162,7 +178,8 @@ class Answer:
     def to_dict(self) -> dict[str, object]:
         """JSON-ready audit record of the answer."""
         return {
-            "question": self.question, "text": self.text, "abstained": self.abstained,
+            "question": self.question, "text": self.text, "body": self.body,
+            "abstained": self.abstained,
             "searched_for": self.searched_for, "warnings": list(self.warnings),
             "intent": self.intent, "notes": list(self.notes), "build_id": self.build_id,
             "citations": [c.to_dict() for c in self.citations],

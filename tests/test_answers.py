@@ -147,10 +147,10 @@ def test_every_dev_answer_sentence_is_in_the_passage_it_cites(assistant: Assista
 
 def test_a_made_up_sentence_is_caught_as_ungrounded(assistant: Assistant) -> None:
     answer = assistant.ask("What causes leg cramps?")
-    forged = answer.text.replace("\n- ", "\n- Quinine cures every cramp instantly. ", 1)
+    forged = answer.body.replace("\n- ", "\n- Quinine cures every cramp instantly. ", 1)
     item = EvalItem("x", "q", "causes", [], [], [], False)
     real = judge_answer(item, answer, 0.0, FIXED_LINES)
-    fake = judge_answer(item, type(answer)(**{**answer.__dict__, "text": forged}), 0.0,
+    fake = judge_answer(item, type(answer)(**{**answer.__dict__, "body": forged}), 0.0,
                         FIXED_LINES)
     assert real.grounded == real.sentences and fake.grounded == fake.sentences - 1
 

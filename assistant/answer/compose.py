@@ -289,8 +289,9 @@ class Composer:
             lines += ([lead] if lead else []) + [" ".join(self._cite(p, numbering, used)
                                                           for p in points)]
         citations = self._citations(numbering, used)
-        lines += ["", "**Sources**"] + [_source_line(c) for c in citations] + ["", NOTICE]
-        return Answer(question=question, text="\n".join(lines).strip(),
+        body = "\n".join(lines).strip()
+        text = "\n".join([body, "", "**Sources**", *map(_source_line, citations), "", NOTICE])
+        return Answer(question=question, text=text, body=body,
                       citations=tuple(citations), abstained=False, searched_for=searched_for,
                       warnings=safety.warnings, intent=intent.value, notes=notes,
                       build_id=self.index.build_id)
@@ -303,7 +304,7 @@ class Composer:
             marks.append(f"[{n}]")
         support = len(_articles(point, self.index))
         total = self.index.manifest["counts"]["articles"]
-        extra = f" ({support} of {total} articles)" if support >= 3 else ""
+        extra = f" — {support} of the {total} articles say this" if support >= 3 else ""
         return f"{point.lead.text} {''.join(dict.fromkeys(marks))}{extra}"
 
     def _citations(self, numbering: dict[int, int], used: dict[int, list[Unit]]) -> list[Citation]:
@@ -319,14 +320,17 @@ class Composer:
                 start=base + spans[0][0], end=base + spans[-1][1],
                 spans=tuple((base + s, base + e) for s, e in spans), passage_start=base,
                 score=max(u.score for u in used[pos]), publisher=chunk.publisher,
+                url=chunk.url, published=chunk.published,
             ))
         return out
 
     def _abstain(self, question: str, searched_for: str, safety: SafetyCheck, reason: str,
                  notes: tuple[str, ...]) -> Answer:
         lines = [EMERGENCY, ""] if safety.emergency else []
-        lines += [reason, COVERAGE, "", NOTICE]
-        return Answer(question=question, text="\n".join(lines), citations=(), abstained=True,
+        lines += [reason, COVERAGE]
+        body = "\n".join(lines)
+        return Answer(question=question, text=f"{body}\n\n{NOTICE}", body=body, citations=(),
+                      abstained=True,
                       searched_for=searched_for, warnings=safety.warnings, notes=notes,
                       build_id=self.index.build_id)
 

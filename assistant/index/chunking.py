@@ -41,7 +41,8 @@ def _chunk_article(article: Article, splitter: RecursiveCharacterTextSplitter) -
                 chunk_id=sha256_text(f"{article.article_id}\n{label}\n{text}")[:16],
                 article_id=article.article_id, title=article.title, section=label,
                 text=text, start=offset, end=offset + len(text), source=article.source,
-                publisher=article.publisher, sentences=tuple(split_sentences(text)),
+                publisher=article.publisher, url=article.url,
+                published=article.published, sentences=tuple(split_sentences(text)),
             )
 
 

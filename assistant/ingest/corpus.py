@@ -43,6 +43,8 @@ def read_corpus_file(path: Path) -> Article:
         source=f"{path.parent.name}/{path.name}", content_hash=sha256_text(body),
         publisher=meta.get("publisher"), author=meta.get("author"),
         original_file=meta.get("original_file"), added=str(meta.get("added") or "") or None,
+        url=meta.get("url"), published=str(meta.get("published") or "") or None,
+        licence=meta.get("licence"),
     )
 
 
