@@ -17,6 +17,7 @@ from .types import Answer, Hit
 
 if TYPE_CHECKING:
     from .answer.compose import Composer
+    from .answer.understand import Query
 
 History = Sequence[tuple[str, str]]
 
@@ -118,20 +119,32 @@ class Assistant:
     def index(self) -> LoadedIndex:
         return self._composer.index
 
+    def understand(self, question: str, history: History | None = None) -> Query:
+        """What ``question`` asks, made standalone from ``history`` (question, answer) pairs."""
+        from .answer.understand import understand
+
+        if not question or not question.strip():
+            raise QuestionError("Please type a question about leg or thigh cramps.")
+        question = " ".join(question.split())
+        limit = self.settings.max_question_chars
+        notes: tuple[str, ...] = ()
+        if len(question) > limit:
+            question = question[:limit]
+            notes = (f"Your question was cut to its first {limit} characters.",)
+        composer = self._composer
+        return understand(question, history or (), composer.retriever.lexicon, self.settings,
+                          notes)
+
     def search(self, question: str, k: int | None = None,
                history: History | None = None) -> list[Hit]:
         """The ``k`` passages (default ``settings.top_k``) that best answer ``question``;
         a follow-up is made standalone from ``history`` first."""
-        from .answer.followup import rewrite
-
-        query = rewrite(question, history or ())
+        query = self.understand(question, history)
         return self._composer.retriever.search(query, k or self.settings.top_k)
 
     def ask(self, question: str, history: History | None = None) -> Answer:
         """A cited answer composed from the articles, or an honest "not covered"."""
-        if not question or not question.strip():
-            raise QuestionError("Please type a question about leg or thigh cramps.")
-        return self._composer.answer(question, history or ())
+        return self._composer.answer(self.understand(question, history))
 
     def status(self) -> Status:
         return index_status(self.settings)

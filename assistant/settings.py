@@ -65,25 +65,51 @@ class Settings(BaseSettings):
         0.2, ge=0, description="Weight of BM25 (scaled to the query's best match) added to "
         "the dense score.")
 
-    intent_weight: float = Field(
-        0.05, ge=0, description="Added to a passage that makes the kind of statement the "
-        "question asks for (a cause, a remedy, advice to see a doctor).")
+    # Question understanding: each mechanism can be switched off, for ablations
+    correct_spelling: bool = Field(
+        True, description="Correct misspelt question words to the library's own words.")
+    term_bridges: bool = Field(
+        True, description="Search an article term's explanation with it and the other way "
+        "round, as the articles pair them ('PAD (peripheral artery disease)').")
+    question_parts: bool = Field(
+        True, description="Search each half of an either/or or two-part question too.")
 
     # Answering
     max_question_chars: int = Field(
         1000, gt=10, description="Longer questions are cut to this length (with a note)."
     )
     answer_max_words: int = Field(120, gt=20, description="Soft limit for the answer body.")
+    answer_passages: int = Field(
+        6, gt=0, description="Best passages whose statements compete for the answer.")
     min_relevance: float = Field(
         0.45, ge=-1, le=1, description="Best question-sentence cosine below which the "
-        "articles are taken not to answer the question (abstention threshold)."
-    )
+        "articles are taken not to answer the question (abstention threshold).")
+    min_relevance_alone: float = Field(
+        0.6, ge=-1, le=1, description="Best question-sentence cosine at which the articles "
+        "cover the question whatever words it uses.")
+    max_foreign_specificity: float = Field(
+        0.6, ge=0, le=1, description="Between the two cosines above, a question is not "
+        "covered when it names a word the library never uses that is at least this specific "
+        "in English (0: everyday word, 1: rarer than any in the English word list).")
+    everyday_words: int = Field(
+        3000, gt=0, description="The commonest English words (by frequency rank) count as "
+        "everyday: never specific.")
     point_min_similarity: float = Field(
         0.35, ge=-1, le=1, description="Least cosine a statement needs to enter an answer.")
-    topic_check_below: float = Field(
-        0.7, ge=-1, le=1, description="Under this best cosine, the answer also needs half "
-        "of the question's subject words to occur in the library."
-    )
+    statement_passage_weight: float = Field(
+        0.5, ge=0, description="Weight, in a statement's score, of how far its passage's "
+        "search score is behind the best passage's.")
+    statement_subject_weight: float = Field(
+        0.2, ge=0, description="Weight, in a statement's score, of the share of the "
+        "question's subject (by rarity) it names.")
+    statement_amount_weight: float = Field(
+        0.2, ge=0, description="Added to a statement that gives an amount when the question "
+        "asks how much, long, many or often.")
+    list_margin: float = Field(
+        0.3, ge=0, description="List answers keep statements scoring within this of the best.")
+    line_margin: float = Field(
+        0.1, ge=0, description="One-line answers keep statements scoring within this of the "
+        "best.")
 
     # App
     host: str = Field("127.0.0.1", description="Interface the web app binds to.")

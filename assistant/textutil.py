@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import unicodedata
+from functools import cache, lru_cache
+from typing import Any
 
 _WORD = re.compile(r"[a-z0-9]+")
 
-STOPWORDS = frozenset(
-    """a about after again all also am an and any are as at be because been before being
-    but by can could did do does doing don down during each even few for from further get
-    gets getting had has have having he her here hers him his how i if in into is it its
-    just let me more most my no nor not now of off on once one only or other our out over
-    own really same she should so some such than that the their them then there these they
-    this those through to too under until up very was we were what when where which while
-    who whom why will with would you your yours s t ve ll re d m""".split()
-)
+#: Names the keyword tokenizer below; recorded in the index, which refuses another one.
+TOKENIZER_ID = "snowball-english+bm25s-en-plus/1"
 
 
 def normalize(text: str) -> str:
@@ -26,28 +22,45 @@ def normalize(text: str) -> str:
     return " ".join(_WORD.findall(text.lower()))
 
 
-def stem(word: str) -> str:
-    """A light suffix stripper: enough to match cramp/cramps/cramping, stretch/stretching."""
-    for suffix, keep in (("ies", "y"), ("ing", ""), ("edly", ""), ("ed", ""), ("es", ""),
-                         ("s", ""), ("ly", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            if suffix == "s" and word.endswith("ss"):
-                return word
-            if suffix == "es" and not word.endswith(("ches", "shes", "sses", "xes")):
-                word = word[:-1]  # "electrolytes" -> "electrolyte", then the e-rule below
-                break
-            word = word[: len(word) - len(suffix)] + keep
-            break
-    if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "lsz":
-        word = word[:-1]  # "stopp" (from stopping) -> "stop"
-    if word.endswith("e") and len(word) > 4:
-        word = word[:-1]  # "muscle"/"muscles" and "hydrate"/"hydrated" meet
-    return word
+def words(text: str) -> list[str]:
+    """The normalized words of a text, stop words included."""
+    return normalize(text).split()
 
 
 def content_words(text: str) -> list[str]:
-    """Stemmed words of a text, without stop words: the unit of keyword matching."""
-    return [stem(w) for w in normalize(text).split() if w not in STOPWORDS]
+    """Stemmed words of a text without stop words: the unit of keyword matching.
+
+    Snowball's English stemmer (PyStemmer) and the bm25s English stop-word list.
+    """
+    return [stem(w) for w in words(text) if w not in stopwords()]
+
+
+def is_stopword(word: str) -> bool:
+    return word in stopwords()
+
+
+@cache
+def stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return frozenset(STOPWORDS_EN_PLUS)
+
+
+_STEM_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Snowball English stem of one lower-case word (cached; PyStemmer is not thread-safe)."""
+    with _STEM_LOCK:
+        return str(_stemmer().stemWord(word))
+
+
+@cache
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
 
 
 def sha256_text(text: str) -> str:

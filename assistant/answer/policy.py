@@ -1,22 +1,82 @@
-"""Questions the assistant never answers beyond the articles: doses and personal decisions."""
+"""What the assistant never answers, and the warning signs it never lets pass.
+
+These are product policy, not tuning: a health assistant that only repeats its articles
+must not give doses or personal-medication advice, and must put getting medical help
+first when a question describes signs that need it. The wording patterns are general
+English; :mod:`.understand` applies them, and nothing else looks at them.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 DOSE = ("The articles don't give doses of any medicine or supplement, so I can't answer that. "
         "A doctor or pharmacist can tell you what is right for you.")
-PERSONAL = ("The articles don't cover decisions about your own medicines, such as what is "
-            "safe to combine. Please ask a doctor or pharmacist.")
+PERSONAL = ("The articles don't give advice about taking or combining medicines, so I can't "
+            "answer that for you. Please ask a doctor or pharmacist.")
 
 _DOSE = re.compile(
-    r"\b(doses?|dosage|dosing|\d+\s?(mg|milligrams?|mcg|iu)|how (much|many) (\w+ ){0,3}"
-    r"(should|can|do|must) (i|you|we) take|how (much|many) (\w+ ){0,2}(pills?|tablets?|"
-    r"capsules?|mg))\b", re.I)
+    r"\b(doses?|dosage|dosing|overdos\w*|\d+\s?(mg|milligrams?|mcg|micrograms?|iu|units?)"
+    r"|how (much|many)\b[^?.!]{0,50}\b(should|can|could|do|must|may) (i|you|we|he|she|they) "
+    r"(take|give|have)|how (much|many) (mg|milligrams?|units?|iu|pills?|tablets?|capsules?"
+    r"|drops?))\b", re.I)
 _PERSONAL = re.compile(
-    r"\b(is it safe (for me )?to (take|use|combine|mix)|safe to take|interact\w*|"
-    r"(if|while|when) (i'?m|i am) (on|taking)|together with my|with my (medication|"
-    r"medicine|pills|tablets|prescription)|should i stop taking|can i (mix|combine))\b", re.I)
+    r"\b((can|could|should|may|must) (i|we|he|she|they|my \w+) (take|combine|mix|stop taking)"
+    r"|(is it|it'?s|is that) (safe|ok|okay|fine|alright|dangerous) (for (me|him|her|them) )?"
+    r"to (take|combine|mix|use)|safe to (take|combine|mix)|interact\w*"
+    r"|(if|while|when|as) (i'?m|i am|she'?s|he'?s) (on|taking)\b"
+    r"|with my (medication|medicine|pills|tablets|prescription)"
+    r"|should (i|we) stop taking)\b", re.I)
+
+
+@dataclass(frozen=True)
+class WarningSign:
+    """A sign in a question that calls for medical help before anything else."""
+
+    label: str  # shown to the user
+    pattern: re.Pattern[str]
+    strong: bool  # the articles' medical-help guidance becomes the whole answer
+    concern: str  # what the articles may call it: searched for their most specific guidance
+
+
+def _sign(label: str, rx: str, strong: bool, concern: str) -> WarningSign:
+    return WarningSign(label, re.compile(rx, re.I), strong, concern)
+
+
+_IMMOBILE = (r"(long[- ]?(haul )?(flight|journey|trip|drive|car ride|bus ride)|after "
+             r"(an |my |the )?(surgery|operation|flight)|bed ?rest|immobil\w*|plaster cast|"
+             r"been sitting for hours)")
+_SWOLLEN = r"(swollen|swelling|swell(s|ing)?|puffy|red|redness|reddish|warm|hot to (the )?touch)"
+WARNING_SIGNS = [
+    _sign("signs of a blood clot", rf"\b(blood clots?|dvt|thrombosis)\b|\b{_SWOLLEN}\b.*\b"
+          rf"{_IMMOBILE}\b|\b{_IMMOBILE}\b.*\b{_SWOLLEN}\b", True,
+          "blood clot deep vein thrombosis (DVT) swelling"),
+    _sign("swelling", r"\b(swollen|swelling|swell(s|ing)?|puffy)\b", True, "swelling"),
+    _sign("redness", r"\b(red|redness|reddish)\b", True, "redness"),
+    _sign("warmth", r"\b(warm|hot) to (the )?touch\b|\bwarmth\b|\bfeels? (warm|hot)\b", True,
+          "warmth"),
+    _sign("severe pain", r"\b(severe|excruciating|unbearable|agonising|agonizing|sudden(ly)? "
+          r"(severe|sharp|intense)|worst)\b", True, "severe pain"),
+    _sign("cramps that keep coming back", r"\b(keeps? (coming back|happening|returning)|"
+          r"recurr\w+|persist\w*|won'?t go away|every (day|night)|all the time|constant\w*|"
+          r"frequent\w*|on and off|for (a few |several |many )?(days|weeks|months)|for ages)\b",
+          False, "cramps that keep coming back or last a long time"),
+    _sign("cramps that disturb sleep", r"\b(wak(e|es|ing) me|keep(s)? me (up|awake)|"
+          r"can'?t sleep|disturb\w* (my )?sleep|interrupt\w* (my )?sleep)\b", False,
+          "cramps that disturb sleep"),
+    _sign("numbness or weakness", r"\b(numb\w*|weak(ness)?|tingl\w*|pins and needles|"
+          r"paralys\w*)\b", False, "numbness, tingling or weakness"),
+]
+_EMERGENCY = re.compile(
+    r"\b(chest pain|chest tightness|(trouble|difficulty|hard|short(ness)? of) breath\w*|"
+    r"can'?t breathe|coughing (up )?blood|faint\w*|passed out|unconscious|confus\w*|"
+    r"slurred speech|face droop\w*)\b", re.I)
+# Statements that tell the reader to get medical help, or that a sign may mean illness.
+SEEK_HELP = re.compile(
+    r"\b(seek\w*|consult\w*|medical (attention|assistance|advice|help|evaluation|care)|"
+    r"see (a|your) (doctor|gp|physician|healthcare)|(call|phone|contact) (your|a|an|the|999|"
+    r"111|911)|emergency|symptom of|sign of|underlying (health )?condition|serious)\b", re.I)
 
 
 def refusal(question: str) -> str | None:
@@ -26,3 +86,12 @@ def refusal(question: str) -> str | None:
     if _PERSONAL.search(question):
         return PERSONAL
     return None
+
+
+def warning_signs(question: str) -> tuple[WarningSign, ...]:
+    """The warning signs a question describes, most specific first."""
+    return tuple(sign for sign in WARNING_SIGNS if sign.pattern.search(question))
+
+
+def emergency(question: str) -> bool:
+    return bool(_EMERGENCY.search(question))

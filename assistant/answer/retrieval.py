@@ -1,63 +1,26 @@
-"""Hybrid retrieval over one loaded index.
+"""Hybrid retrieval over one loaded index, for one understood :class:`Query`.
 
-A chunk's score blends three signals: the cosine of the question with the whole passage,
-the best cosine with any one of its sentences (MiniLM was trained on sentence pairs, and
-a passage's one answering sentence is diluted in the passage vector), and BM25 over
-stemmed words, which catches exact terms the small model blurs ("quinine", "mercury").
-The question is expanded with words of its intent and the articles' words for its lay
-terms before scoring.
+A passage's score blends three signals: the cosine of the question with the whole passage,
+the best cosine with any one of its sentences (MiniLM was trained on sentence pairs, and a
+passage's one answering sentence is diluted in the passage vector), and BM25 over stemmed
+words, which catches exact terms the small model blurs ("quinine", "mercury"). What is
+searched comes from :mod:`.understand`: typos corrected, the library's term bridges added.
+The halves of an either/or question are searched too, so each half finds its passages.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from difflib import get_close_matches
 
 import numpy as np
 
 from ..index.embedding import Embedder
 from ..index.keywords import KeywordIndex
+from ..index.lexicon import Lexicon
 from ..index.store import LoadedIndex
 from ..settings import Settings
-from ..textutil import STOPWORDS, content_words
 from ..types import Hit
-from .intent import Intent, detect_intent, intent_words
-from .safety import check
-from .statements import CUES
-from .vocabulary import article_terms
-
-# Words the articles use when they speak to each intent.
-_INTENT_WORDS = {
-    Intent.TREATMENT: "treat relieve relief",
-    Intent.PREVENTION: "prevent prevention avoid",
-    Intent.SEE_DOCTOR: "seek medical attention doctor",
-    Intent.SYMPTOMS: "symptoms",
-    Intent.CAUSES: "causes",
-    Intent.DEFINITION: "refers to",
-    Intent.OTHER: "",
-}
-
-
-# Words every question about this library may use without naming a new subject.
-_GENERIC = ("cramp cramps cramping leg legs thigh thighs muscle muscles spasm spasms pain get "
-            "getting take taking make good best common usual usually really actually happen "
-            "happens help thing things stuff way ways know")
-
-
-@dataclass(frozen=True)
-class Query:
-    text: str  # the question as asked (after follow-up rewriting)
-    intent: Intent
-    dense: str  # what is embedded
-    keywords: str  # what BM25 scores
-
-
-def make_query(question: str) -> Query:
-    intent = detect_intent(question)
-    if check(question).strong:  # swelling, redness...: the doctor's guidance is the answer
-        intent = Intent.SEE_DOCTOR
-    dense = f"{question} {_INTENT_WORDS[intent]}".strip()
-    return Query(question, intent, dense, f"{dense} {article_terms(question)}")
+from .understand import Query
 
 
 @dataclass
@@ -65,11 +28,17 @@ class Scored:
     """Every signal for every candidate chunk of one query (also used to compose answers)."""
 
     query: Query
-    qvec: np.ndarray
-    chunk_ids: np.ndarray
-    scores: np.ndarray
+    qvec: np.ndarray  # the question's vector
+    part_vecs: np.ndarray  # one row per part of the question (may be empty)
+    chunk_ids: np.ndarray  # candidate chunk positions, ascending
+    scores: np.ndarray  # fused score per candidate
     similarity: np.ndarray  # passage cosine
     best_sentence: np.ndarray  # best cosine of any one of the passage's sentences
+    keyword: np.ndarray  # BM25, scaled to the query's best match (0..1)
+
+    def order(self) -> np.ndarray:
+        """Candidate slots, best first."""
+        return np.argsort(-self.scores, kind="stable")
 
 
 class Retriever:
@@ -80,58 +49,43 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         self.keywords = KeywordIndex([c.embed_text for c in index.chunks])
-        # Which passages make each kind of statement (a cause, a remedy...), found once.
-        self._says = {intent: np.array([bool(cue.search(c.text)) for c in index.chunks])
-                      for intent, cue in CUES.items()}
+        self.lexicon = Lexicon.from_texts(c.embed_text for c in index.chunks)
 
-    def search(self, question: str, k: int) -> list[Hit]:
-        scored = self.score(make_query(question))
-        order = np.argsort(-scored.scores)[:k]
+    def search(self, query: Query, k: int) -> list[Hit]:
+        scored = self.score(query)
+        order = scored.order()[:k]
         return [Hit(chunk=self.index.chunks[int(scored.chunk_ids[j])],
                     score=float(scored.scores[j]), similarity=float(scored.similarity[j]),
                     rank=r + 1) for r, j in enumerate(order)]
 
-    def topic_words(self, question: str) -> list[str]:
-        """The question's own subject words: no stop words, intent words or 'cramp'/'leg'."""
-        generic = set(content_words(" ".join(intent_words(question)) + " " + _GENERIC))
-        return [w for w in dict.fromkeys(content_words(question)) if w not in generic
-                and not get_close_matches(w, STOPWORDS, n=1, cutoff=0.85)]  # "wich"
-
-    def knows(self, word: str) -> bool:
-        """Whether the library speaks of ``word`` (a stem): as is, misspelt, or in lay terms."""
-        vocab = self.keywords.vocab
-        if word in vocab or any(w in vocab for w in content_words(article_terms(word))):
-            return True
-        return len(word) >= 5 and bool(get_close_matches(word, vocab, n=1, cutoff=0.8))
-
     def score(self, query: Query) -> Scored:
-        index, n = self.index, len(self.index.chunks)
-        qvec = self.embedder.embed([query.dense])[0] if n else np.zeros(0, np.float32)
+        n = len(self.index.chunks)
+        vecs = self.embedder.embed([query.search, *query.parts])
+        qvec, part_vecs = vecs[0], vecs[1:]
         if n == 0:
             empty = np.zeros(0)
-            return Scored(query, qvec, empty.astype(int), empty, empty, empty)
+            return Scored(query, qvec, part_vecs, empty.astype(int), empty, empty, empty, empty)
         depth = min(self.settings.candidates, n)
-        _, dense_ids = index.faiss_index.search(qvec[None, :], depth)
+        _, dense_ids = self.index.faiss_index.search(vecs, depth)
         bm25 = self.keywords.scores(query.keywords)
         keyword_ids = np.argsort(-bm25)[:depth]
-        ids = np.unique(np.concatenate([dense_ids[0][dense_ids[0] >= 0], keyword_ids]))
-        passage = index.vectors[ids] @ qvec
-        best_sentence = self._best_sentence(qvec, ids, passage)
-        top_bm25 = float(bm25.max()) or 1.0
+        ids = np.unique(np.concatenate([dense_ids[dense_ids >= 0].ravel(), keyword_ids]))
+        passage = np.asarray(self.index.vectors[ids] @ vecs.T).max(axis=1)
+        best_sentence = self._best_sentence(vecs, ids, passage)
+        keyword = bm25[ids] / (float(bm25.max()) or 1.0)
         s = self.settings
         scores = ((1 - s.sentence_weight) * passage + s.sentence_weight * best_sentence
-                  + s.bm25_weight * bm25[ids] / top_bm25)
-        says = self._says.get(query.intent)
-        if says is not None:  # passages that say the kind of thing asked for
-            scores = scores + s.intent_weight * says[ids]
-        return Scored(query, qvec, ids, scores, passage, best_sentence)
+                  + s.bm25_weight * keyword)
+        return Scored(query, qvec, part_vecs, ids, scores, passage, best_sentence, keyword)
 
-    def _best_sentence(self, qvec: np.ndarray, ids: np.ndarray, fallback: np.ndarray) -> np.ndarray:
-        """Per candidate chunk, the best cosine of any of its sentences (else the passage's)."""
+    def _best_sentence(self, vecs: np.ndarray, ids: np.ndarray,
+                       fallback: np.ndarray) -> np.ndarray:
+        """Per candidate chunk, the best cosine of any of its sentences with the question or
+        any of its parts (else the passage's own)."""
         index = self.index
         rows = np.flatnonzero(np.isin(index.sentence_owner, ids))
         best = np.full(len(ids), -np.inf)
         # ids is sorted (np.unique), so searchsorted maps a sentence's chunk to its slot.
         slots = np.searchsorted(ids, index.sentence_owner[rows])
-        np.maximum.at(best, slots, index.sentence_vectors[rows] @ qvec)
+        np.maximum.at(best, slots, (index.sentence_vectors[rows] @ vecs.T).max(axis=1))
         return np.where(np.isfinite(best), best, fallback)

@@ -1,9 +1,10 @@
-"""Statements: the citable units of an answer, cut from passages and described.
+"""Statements: the citable units of an answer, cut from passages.
 
 A statement is one sentence, a sentence with the one that leans on it ("This is
 especially true..."), or a lead-in with its short list ("...can be described as: A sharp
-pain; A dull ache."). The patterns here recognise what a statement says (a cause, a remedy,
-advice to see a doctor, an amount) by its wording.
+pain; A dull ache."). The patterns here are general English discourse: signposts that say
+nothing ("in this article we will..."), sentences that lean back ("This...", "They..."),
+list markers and "Label:" names, and amounts.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from dataclasses import dataclass
 
 from ..textutil import content_words
 from ..types import Chunk
-from .intent import Intent
 
 _SIGNPOST = re.compile(r"\b(this (article|post|guide)|we('|’)?ll|we will|let('|’)s explore|"
                        r"read on|here are some|the following|provided here|understanding (the|"
@@ -28,29 +28,12 @@ _LEADING_LINK = re.compile(r"^(additionally|also|however|therefore|furthermore|m
                            r"in addition|alternatively|for instance|for example),\s+", re.I)
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _LABEL = re.compile(r"^([A-Z][\w ,’'/()-]{1,40}):\s+(?=\S)")
-# Statements about when to get medical help (not every sentence that names a doctor).
-_SEEK_HELP = (r"\b(seek\w*|consult\w*|medical (attention|assistance|advice|help|evaluation)|"
-              r"see (a|your) (doctor|gp|physician)|symptom of|sign of|underlying (health )?"
-              r"condition|serious)\b")
-# Words that mark a statement as the kind of answer an intent wants.
-CUES = {intent: re.compile(rx, re.I) for intent, rx in {
-    Intent.CAUSES: r"\b(caus\w*|lead\w* to|result\w* in|trigger\w*|contribut\w*|due to|"
-                   r"because|factor\w*|deficienc\w*|can impair|explain\w*|why|reduc\w* "
-                   r"(blood|circulation)|deplete\w*|build up)\b",
-    Intent.TREATMENT: r"\b(stretch\w*|massag\w*|appl(y|ying)|heat|ice|relie\w*|relax\w*|"
-                      r"treat\w*|prescribe|rub|drink|hydrat\w*|physical therapy|medication)\b",
-    Intent.PREVENTION: r"\b(prevent\w*|avoid\w*|reduce|stay hydrated|drink|maintain|ensure|"
-                       r"make sure|include|incorporate|wear\w*|regular\w*|balanced)\b",
-    Intent.SYMPTOMS: r"\b(pain|ache|feel\w*|symptom\w*|stiff\w*|last\w*|tighten\w*|"
-                     r"affect\w*|sudden)\b",
-    Intent.SEE_DOCTOR: _SEEK_HELP,
-}.items()}
-YES_NO = re.compile(r"^\s*(does|do|is|are|can|could|will|would|should|did|has|have)\b", re.I)
 # "How much/long/many/often" wants the statement that gives an amount.
-HOW_MUCH = re.compile(r"\bhow (much|long|many|often)\b", re.I)
 AMOUNT = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|"
-                     r"few|several)\s+(\w+\s+)?(glass(es)?|cups?|lit(re|er)s?|seconds?|"
-                     r"minutes?|hours?|days?|times?|weeks?|servings?)\b", re.I)
+                    r"few|several|a couple of)\s+(\w+\s+)?(glass(es)?|cups?|lit(re|er)s?|"
+                    r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|servings?|times?|"
+                    r"degrees?|°[cf]?)\b|\b\d+\s?(°|%|ml|l)\b", re.I)
+
 
 @dataclass
 class Unit:
@@ -102,7 +85,7 @@ def units_of(chunk: Chunk, pos: int, first_row: int) -> list[Unit]:
         sentence = text[s:e]
         leans_back = i > 0 and _same_line(text, spans[i - 1], (s, e)) and \
             bool(_LEANS_BACK.match(sentence)) and len(span_list) == 1
-        follow_ons = [text[a:b] for a, b in span_list[1:]]
+        follow_ons = [_REFERENCE.sub("", text[a:b]) for a, b in span_list[1:]]
         if _worth_citing(sentence) and not leans_back and \
                 not any(_SIGNPOST.search(f) for f in follow_ons):  # a lone "This..." says nothing
             first = first_row + i - len(span_list) + 1
@@ -117,21 +100,13 @@ def _same_line(text: str, a: tuple[int, int], b: tuple[int, int]) -> bool:
     return "\n" not in text[a[1] : b[0]]
 
 
-GENERIC_WORDS = set(content_words("cramp cramps muscle leg legs thigh inner upper information "
-                                   "article provided common help can"))
-
-
 def _topic(chunk: Chunk, sentence: str) -> frozenset[str]:
     """The name an article gives a statement: its 'Label:' or its numbered sub-heading."""
     label = _LABEL.match(_ITEM.sub("", sentence).strip())
     heading = chunk.section.split(" › ")[-1]
     numbered = re.match(r"^\d+[.)]\s*(.+)$", heading)
     name = label.group(1) if label else numbered.group(1) if numbered else ""
-    return frozenset(set(content_words(name)) - GENERIC_WORDS - _FRAME_WORDS)
-
-
-_FRAME_WORDS = set(content_words("cause causes symptoms treatment prevention remedies solutions "
-                                 "factors measures tips what why how"))
+    return frozenset(content_words(name))
 
 
 _NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|cannot|without)\b|n[’']t\b", re.I)
@@ -141,8 +116,9 @@ def negated(text: str) -> bool:
     return bool(_NEGATION.search(text))
 
 
-def distinctive(text: str, asked: set[str]) -> set[str]:
-    return set(content_words(text)) - asked - GENERIC_WORDS
+def distinctive(text: str, asked: set[str], common: frozenset[str]) -> set[str]:
+    """Words of a statement beyond the question's and the library's everyday ones."""
+    return set(content_words(text)) - asked - common
 
 
 def _is_item(text: str, span: tuple[int, int]) -> bool:
@@ -157,9 +133,14 @@ def _worth_citing(sentence: str) -> bool:
             and not _SIGNPOST.search(bare))
 
 
+# An article's own citation markers ("[3]", "[1, 2]", "[citation needed]"): an answer's
+# [n] must only ever mean its own sources.
+_REFERENCE = re.compile(r"\s*\[(\d+(\s*[,–-]\s*\d+)*|[a-z][a-z ]{2,30} needed)\]")
+
+
 def _clean(sentence: str) -> str:
-    """Trim list markers and leading connectives; bold a short 'Label:' the article gives."""
-    bare = _LEADING_LINK.sub("", _ITEM.sub("", sentence).strip())
+    """Trim list markers, leading connectives and reference markers; bold a short 'Label:'."""
+    bare = _LEADING_LINK.sub("", _ITEM.sub("", _REFERENCE.sub("", sentence)).strip())
     bare = bare[:1].upper() + bare[1:]
     label = _LABEL.match(bare)
     if label and len(label.group(1).split()) <= 5:

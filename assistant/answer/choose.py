@@ -1,0 +1,178 @@
+"""Choosing statements for an answer: score each for the question, keep the best, merge
+those that several articles make into one point.
+
+A statement's score is how closely its best sentence matches the question (cosine), plus
+how much of the question's subject it names (each subject word weighed by its rarity in
+the library), plus how strong its passage was in search, plus, when the question asks
+"how long/much/often", whether it gives an amount. Nothing here knows what a cause or a
+remedy is: the question's kind shapes the answer elsewhere, not the choice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..index.lexicon import Lexicon
+from ..index.store import LoadedIndex
+from ..settings import Settings
+from ..textutil import content_words
+from .retrieval import Scored
+from .statements import AMOUNT, Unit, distinctive, negated, units_of
+
+# Residual-cosine thresholds for "the same statement": alone, with two shared distinctive
+# words, with the same name in both articles.
+MERGE = (0.8, 0.55, 0.35)
+
+
+@dataclass
+class Point:
+    """One line of the answer: a statement and every unit (article) that makes it."""
+
+    units: list[Unit] = field(default_factory=list)
+
+    @property
+    def lead(self) -> Unit:
+        return self.units[0]
+
+
+@dataclass
+class Candidate:
+    """A scored statement, with how well it answers each part of the question."""
+
+    unit: Unit
+    parts: np.ndarray  # best cosine with each part of the question
+
+
+class Chooser:
+    """Scores, selects and merges statements from one index."""
+
+    def __init__(self, index: LoadedIndex, lexicon: Lexicon, settings: Settings) -> None:
+        self.index = index
+        self.lexicon = lexicon
+        self.settings = settings
+        # Words nearly every passage uses: they say nothing about what a statement is about.
+        common = lexicon.passages * 0.25
+        self.common = frozenset(s for s, df in lexicon.stem_df.items() if df > common)
+
+    def candidates(self, scored: Scored, depth: int) -> list[Candidate]:
+        """The statements of the ``depth`` best passages, each scored for this question."""
+        order = scored.order()[:depth]
+        if not len(order):
+            return []
+        top = float(scored.scores[order[0]])
+        query = scored.query
+        asked = set(content_words(query.search))
+        # "Does heat help?" is answered by a sentence that repeats its words; a "what" question
+        # is not answered by one that only repeats it ("some information on the causes").
+        need_new = not query.yes_no
+        vecs = np.vstack([scored.qvec[None, :], scored.part_vecs]) if len(scored.part_vecs) \
+            else scored.qvec[None, :]
+        out: list[Candidate] = []
+        seen: set[tuple[str, int]] = set()  # overlapping chunks repeat sentences
+        for j in order:
+            pos = int(scored.chunk_ids[j])
+            chunk = self.index.chunks[pos]
+            for unit in units_of(chunk, pos, int(self.index.sentence_first[pos])):
+                where = (chunk.article_id, chunk.start + unit.spans[0][0])
+                if where in seen or (need_new and
+                                     len(distinctive(unit.text, asked, self.common)) < 2):
+                    continue  # said already, or restates the question and adds nothing
+                seen.add(where)
+                out.append(self._score(unit, vecs, scored, float(scored.scores[j]) - top))
+        return out
+
+    def _score(self, unit: Unit, vecs: np.ndarray, scored: Scored,
+               behind: float) -> Candidate:
+        sims = np.asarray(self.index.sentence_vectors[list(unit.rows)] @ vecs.T)
+        unit.row = unit.rows[int(np.argmax(sims[:, 0]))]  # its best sentence speaks for it
+        unit.similarity = float(sims[:, 0].max())
+        s = self.settings
+        query = scored.query
+        unit.score = (unit.similarity + s.statement_passage_weight * behind
+                      + s.statement_subject_weight * self.names(unit.text, query.subject)
+                      + (s.statement_amount_weight
+                         if query.wants_amount and AMOUNT.search(unit.text) else 0.0))
+        return Candidate(unit, sims[:, 1:].max(axis=0) if sims.shape[1] > 1 else np.zeros(0))
+
+    def names(self, text: str, subject: tuple[str, ...]) -> float:
+        """Share of the subject's weight (rarity in the library) that ``text`` names."""
+        if not subject:
+            return 0.0
+        words = set(content_words(text))
+        weights = {w: self.lexicon.weight(w) for w in subject}
+        return sum(v for w, v in weights.items() if w in words) / sum(weights.values())
+
+    def choose(self, candidates: list[Candidate], margin: float, max_points: int,
+               qvec: np.ndarray, asked: set[str]) -> list[Point]:
+        """The best statements (and each part's best), merged into points, within budget."""
+        if not candidates:
+            return []
+        ranked = sorted(candidates, key=lambda c: -c.unit.score)
+        floor = self.settings.point_min_similarity
+        best = ranked[0].unit.score
+        keep = [c.unit for c in ranked if c.unit.score >= best - margin
+                and c.unit.similarity >= floor]
+        for p in range(len(ranked[0].parts)):  # each half of "X or Y?" gets its best answer
+            top = max(ranked, key=lambda c: c.parts[p] + c.unit.score - c.unit.similarity)
+            if top.parts[p] >= floor and top.unit not in keep:
+                keep.append(top.unit)
+        points = self.merge(keep, asked, qvec)
+        points.sort(key=lambda p: -(p.lead.score + 0.03 * (len(self.articles(p)) - 1)))
+        return self.budget(points, max_points)
+
+    def merge(self, units: list[Unit], asked: set[str], qvec: np.ndarray) -> list[Point]:
+        """Greedy clustering: a unit that says what a point already says joins it.
+
+        Similarity is measured after removing the question's direction from both vectors:
+        two sentences about "what causes inner thigh cramps" are alike in that respect
+        whatever they say, so only what they say beyond the question counts. Statements the
+        articles name alike ("Dehydration: ...", "1. Dehydration") also join. Statements
+        with opposite negation never join: both sides of a disagreement stay, each cited.
+        """
+        points: list[Point] = []
+        if not units:
+            return points
+        vectors = np.asarray(self.index.sentence_vectors[[u.row for u in units]],
+                             dtype=np.float32)
+        residual = vectors - np.outer(vectors @ qvec, qvec)
+        residual /= np.maximum(np.linalg.norm(residual, axis=1, keepdims=True), 1e-9)
+        lead_of: list[int] = []
+        for k, unit in enumerate(units):
+            mine = distinctive(unit.text, asked, self.common)
+            for point, lead_k in zip(points, lead_of, strict=True):
+                if self._same(unit, point.lead, float(residual[k] @ residual[lead_k]),
+                              len(mine & distinctive(point.lead.text, asked, self.common))):
+                    if self.index.chunks[unit.chunk_pos].article_id not in self.articles(point):
+                        point.units.append(unit)  # one more article says it
+                    break
+            else:
+                points.append(Point([unit]))
+                lead_of.append(k)
+        return points
+
+    def _same(self, unit: Unit, lead: Unit, beyond: float, common_words: int) -> bool:
+        if negated(unit.text) != negated(lead.text):
+            return False
+        mine, theirs = unit.topic - self.common, lead.topic - self.common
+        same_name = bool(mine and theirs) and (mine <= theirs or theirs <= mine)
+        return beyond >= MERGE[0] or (beyond >= MERGE[1] and common_words >= 2) or \
+            (beyond >= MERGE[2] and same_name)
+
+    def budget(self, points: list[Point], max_points: int) -> list[Point]:
+        """The best points that fit the word budget; a long one is skipped, not a stop."""
+        chosen: list[Point] = []
+        words = 0
+        for point in points:
+            size = len(point.lead.text.split())
+            if chosen and words + size > self.settings.answer_max_words:
+                continue
+            chosen.append(point)
+            words += size
+            if len(chosen) == max_points:
+                break
+        return chosen
+
+    def articles(self, point: Point) -> set[str]:
+        return {self.index.chunks[u.chunk_pos].article_id for u in point.units}
