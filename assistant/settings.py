@@ -32,10 +32,16 @@ class Settings(BaseSettings):
         "treated as a near-duplicate of one already in the corpus."
     )
     max_article_bytes: int = Field(
-        5_000_000, gt=0, description="Largest article file accepted for import, in bytes."
+        5_000_000, gt=0, description="Largest article accepted for import, in bytes: a file, "
+        "a downloaded page, or a PDF's extracted text."
     )
     min_article_chars: int = Field(
         200, ge=1, description="An article shorter than this after cleaning is refused as empty."
+    )
+    max_repeated_share: float = Field(
+        0.3, gt=0, lt=1, description="Largest share of an article's 5-word sequences that may "
+        "repeat an earlier one; above it the article is refused as mostly repetition (real "
+        "articles stay under 0.05)."
     )
 
     # Chunking
