@@ -43,6 +43,15 @@ class Settings(BaseSettings):
         "repeat an earlier one; above it the article is refused as mostly repetition (real "
         "articles stay under 0.05)."
     )
+    url_timeout_seconds: float = Field(
+        20.0, gt=0, description="Longest time for adding one URL: connecting, every redirect "
+        "and the whole download."
+    )
+    url_max_redirects: int = Field(5, ge=0, description="Most redirects followed for one URL.")
+    url_allow_private_hosts: bool = Field(
+        False, description="Allow adding URLs whose host is a loopback, private or link-local "
+        "address (off: the app cannot be made to fetch from the machine's own network)."
+    )
 
     # Chunking
     chunk_size: int = Field(700, gt=100, description="Largest chunk, in characters.")

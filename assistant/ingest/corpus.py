@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tempfile
@@ -13,8 +14,8 @@ from ..settings import Settings
 from ..textutil import jaccard, sha256_text, shingles
 from ..types import Article, ImportResult
 from .frontmatter import dump_front_matter, split_front_matter
-from .importer import SHINGLE_WORDS, Prepared, prepare
-from .readers import read_article
+from .importer import SHINGLE_WORDS, Prepared, is_url, prepare
+from .readers import read_article, read_document
 from .report import format_report, source_name
 
 __all__ = ["add_articles", "format_report", "load_corpus", "read_corpus_file",
@@ -75,6 +76,14 @@ def add_articles(sources: Iterable[Path | str], settings: Settings) -> list[Impo
 
 
 def _prepare(source: Path | str, settings: Settings) -> Prepared:
+    if isinstance(source, str) and is_url(source):
+        from .fetch import fetch_url
+
+        page = fetch_url(source, settings)
+        raw = read_document(source, page.data, page.kind, settings.max_article_bytes, page.url)
+        if raw.meta.url is None:  # the page names no canonical address: where it was found
+            raw = dataclasses.replace(raw, meta=dataclasses.replace(raw.meta, url=page.url))
+        return prepare(source, raw, settings)
     path = Path(source)
     return prepare(path.name, read_article(path, settings.max_article_bytes), settings)
 

@@ -89,7 +89,7 @@ def source_meta(meta: Mapping[str, Any]) -> SourceMeta:
     for name, keys in KEYS.items():
         values[name] = None
         for key in keys:
-            value = _as_text(meta.get(key))
+            value = as_text(meta.get(key))
             if value is None:
                 continue
             if name == "url" and not is_web_url(value):
@@ -102,7 +102,8 @@ def source_meta(meta: Mapping[str, Any]) -> SourceMeta:
     return SourceMeta(**values, used=tuple(used), warnings=warnings)
 
 
-def _as_text(value: Any) -> str | None:
+def as_text(value: Any) -> str | None:
+    """A metadata value as one line of plain text (dates in ISO form, lists joined)."""
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, list):

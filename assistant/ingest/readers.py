@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ImportFailed
-from .frontmatter import SourceMeta, source_meta, split_front_matter
+from .frontmatter import SourceMeta, as_text, source_meta, split_front_matter
 from .report import visible_chars
 
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
@@ -133,7 +133,7 @@ def _pdf_meta(reader: Any) -> SourceMeta:
     xmp = reader.xmp_metadata
     publisher = ", ".join(xmp.dc_publisher) if xmp and xmp.dc_publisher else None
     return SourceMeta(
-        title=(info.title or None) if info else None,
-        author=(info.author or None) if info else None,
-        publisher=publisher, published=created.date().isoformat() if created else None,
+        title=as_text(info.title) if info else None,
+        author=as_text(info.author) if info else None,
+        publisher=as_text(publisher), published=created.date().isoformat() if created else None,
     )

@@ -18,7 +18,7 @@ import lxml.html
 
 from ..errors import ImportFailed
 from ..textutil import normalize
-from .frontmatter import SourceMeta, is_web_url
+from .frontmatter import SourceMeta, as_text, is_web_url
 from .readers import RawArticle
 from .report import visible_chars
 
@@ -62,9 +62,10 @@ def read_html(name: str, html: str, url: str | None = None) -> RawArticle:
                                **options) or doc.text
     read, removed = _furniture(tree, text)
     canonical = doc.url if is_web_url(doc.url) else None
-    meta = SourceMeta(title=doc.title, publisher=doc.sitename, author=doc.author,
+    meta = SourceMeta(title=as_text(doc.title), publisher=as_text(doc.sitename),
+                      author=as_text(doc.author), published=as_text(doc.date),
                       url=canonical or (url if is_web_url(url) else None),
-                      published=doc.date, licence=doc.license)
+                      licence=as_text(doc.license))
     return RawArticle(text=text, meta=meta, markdown=True, read_chars=read,
                       measured_on="the page's visible text", removed=removed)
 
