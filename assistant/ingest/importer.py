@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from ..errors import ImportFailed
 from ..settings import Settings
-from ..textutil import normalize, shingles
+from ..textutil import normalize, word_shingles
 from ..types import ImportResult
 from .cleaning import Cleaned, clean_text
 from .markers import Stripped, strip_markers
@@ -41,8 +41,8 @@ def prepare(name: str, raw: RawArticle, settings: Settings) -> Prepared:
     if len(body) < settings.min_article_chars:
         raise ImportFailed(f"{name}: only {len(body)} characters of article text are left "
                            f"after cleaning (minimum {settings.min_article_chars}); nothing added")
-    grams = shingles(body, SHINGLE_WORDS)
-    _refuse_repetition(name, body, grams, settings.max_repeated_share)
+    share, grams = _repetition(body)
+    _refuse_repetition(name, share, settings.max_repeated_share)
     result = ImportResult(path=name, status="added", url=raw.meta.url, title=cleaned.title,
                           publisher=raw.meta.publisher, measured_on=raw.measured_on,
                           markers=dict(stripped.counts), warnings=list(raw.warnings))
@@ -77,12 +77,21 @@ def _account(raw: RawArticle, stripped: Stripped, cleaned: Cleaned) -> tuple[int
     return min(kept, raw.read_chars - sum(removed.values())), removed
 
 
-def _refuse_repetition(name: str, body: str, grams: set[str], limit: float) -> None:
+def repeated_share(text: str) -> float:
+    """Share of the text's 5-word sequences that repeat an earlier one (0 for no repeats)."""
+    return _repetition(text)[0]
+
+
+def _repetition(text: str) -> tuple[float, set[str]]:
+    """The repeated share and the distinct shingles (kept for the near-duplicate check)."""
+    words = normalize(text).split()
+    grams = word_shingles(words, SHINGLE_WORDS)
+    sequences = len(words) - SHINGLE_WORDS + 1
+    return (1 - len(grams) / sequences if sequences > 0 else 0.0), grams
+
+
+def _refuse_repetition(name: str, share: float, limit: float) -> None:
     """Refuse text that mostly repeats itself: it would be embedded again and again."""
-    sequences = len(normalize(body).split()) - SHINGLE_WORDS + 1
-    if sequences <= 0:
-        return
-    share = 1 - len(grams) / sequences
     if share > limit:
         raise ImportFailed(f"{name}: {share:.0%} of its {SHINGLE_WORDS}-word sequences repeat "
                            f"earlier ones (limit {limit:.0%}, CRAMP_MAX_REPEATED_SHARE); it is "

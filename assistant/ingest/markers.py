@@ -62,8 +62,9 @@ def strip_markers(text: str) -> Stripped:
         out.dropped.append(("reference list", line.strip()))
         out.chars["reference list"] += visible_chars(line)
     out.text = _DEFINITION.sub("", text)
-    for kind, pattern in _PATTERNS:
-        out.text = pattern.sub(functools.partial(_take, out, kind), out.text)
+    if "[" in out.text or "^" in out.text:  # every pattern needs one (a fast way out)
+        for kind, pattern in _PATTERNS:
+            out.text = pattern.sub(functools.partial(_take, out, kind), out.text)
     out.text = _SUPERSCRIPT.sub(lambda m: _superscript(out, m), out.text)
     return out
 

@@ -114,8 +114,9 @@ def _read_pdf(name: str, data: bytes, max_bytes: int) -> RawArticle:
                                    "limit (CRAMP_MAX_ARTICLE_BYTES); nothing added from it")
         meta = _pdf_meta(reader)
     except LimitReachedError as exc:
-        raise ImportFailed(f"{name}: the PDF expands past pypdf's safety limit ({exc}); it may "
-                           "be a decompression bomb, so nothing was added from it") from exc
+        raise ImportFailed(f"{name}: the PDF goes past a pypdf safety limit ({exc}); it may be "
+                           "a decompression bomb or a damaged file, so nothing was added from it"
+                           ) from exc
     except (PdfReadError, ValueError, KeyError, OSError) as exc:
         raise ImportFailed(f"{name}: is not a readable PDF ({exc})") from exc
     text = unwrap_pdf_lines("\n".join(pages))
