@@ -114,6 +114,7 @@ class ImportResult:
     url: str | None = None  # where the article came from (http/https only)
     title: str | None = None
     publisher: str | None = None
+    published: str | None = None
     #: Report characters removed per reason; they add up to ``chars_removed``.
     removed: dict[str, int] = field(default_factory=dict)
     markers: dict[str, int] = field(default_factory=dict)  # reference markers removed, per kind

@@ -60,9 +60,7 @@ class Cleaned:
     title: str
     author: str | None = None
     dropped: list[tuple[str, str]] = field(default_factory=list)
-    #: Where the title came from: "text" (its first line), "hint" (the source's
-    #: metadata) or "fallback" (nothing gave one).
-    title_from: str = "text"
+    title_from: str = "text"  # "text" (its first line), "hint" (metadata) or "fallback"
 
 
 def clean_text(raw: str, title_hint: str | None = None, author_hint: str | None = None,
@@ -76,7 +74,8 @@ def clean_text(raw: str, title_hint: str | None = None, author_hint: str | None 
     dropped: list[tuple[str, str]] = []
     lines = _drop_tail(_join_wrapped(lines) if markdown else lines, dropped)
     blocks = _to_blocks(lines, dropped, markdown)
-    title, author, blocks, in_text = _take_header(blocks, dropped, title_hint, author_hint)
+    title, author, blocks, in_text = _take_header(blocks, dropped, title_hint, author_hint,
+                                                  markdown)
     blocks, bio_author = _drop_bios(blocks, dropped)
     blocks = _drop_promotions(blocks, dropped)
     title_from = "text" if in_text else "hint" if title else "fallback"
@@ -126,8 +125,7 @@ def _join_wrapped(lines: list[str]) -> list[str]:
     out: list[str] = []
     for line in lines:
         prev = out[-1].strip() if out else ""
-        if prev and line.strip() and _is_plain(line) and (_is_plain(prev) or
-                                                          _MD_ITEM.match(prev)):
+        if prev and line.strip() and _is_plain(line) and (_is_plain(prev) or _MD_ITEM.match(prev)):
             out[-1] = f"{out[-1]} {line.strip()}"
         else:
             out.append(line)
@@ -165,8 +163,7 @@ def _classify_markdown(line: str) -> _Block:
     """A line of Markdown as its own markup says: heading, list item (nesting kept) or text."""
     heading = _MD_HEADING.match(line.strip())
     if heading:
-        return _Block("heading", heading.group(2).strip(), level=len(heading.group(1)),
-                      explicit=True)
+        return _Block("heading", heading.group(2).strip(), len(heading.group(1)), explicit=True)
     item = _MD_ITEM.match(line)
     if item:
         indent = len(item.group("indent").expandtabs(4)) // 2
@@ -217,9 +214,10 @@ def _is_caption(text: str, lines: list[str], i: int) -> bool:
 
 def _take_header(
     blocks: list[_Block], dropped: list[tuple[str, str]],
-    title_hint: str | None, author_hint: str | None,
+    title_hint: str | None, author_hint: str | None, markdown: bool,
 ) -> tuple[str, str | None, list[_Block], bool]:
-    """Find the title (dropping a breadcrumb that repeats it) and a byline under it."""
+    """Find the title (dropping a breadcrumb that repeats it) and a byline under it.
+    In Markdown only a heading can be the title; in plain text, a short first line."""
     author = author_hint
     if blocks and blocks[0].kind != "item" and len(blocks) > 1:
         first, second = blocks[0].text, blocks[1].text
@@ -227,7 +225,8 @@ def _take_header(
             dropped.append(("navigation (breadcrumb)", first))
             blocks = blocks[1:]
     title = title_hint or ""
-    first_is_title = bool(blocks) and blocks[0].kind != "item" and len(blocks[0].text) <= 150
+    first_is_title = bool(blocks) and blocks[0].kind == "heading" if markdown else \
+        bool(blocks) and blocks[0].kind != "item" and len(blocks[0].text) <= 150
     in_text = first_is_title and (not title or _same(blocks[0].text, title))
     if in_text:
         title = blocks[0].text
@@ -298,14 +297,3 @@ def _render(title: str, blocks: list[_Block]) -> str:
         prev_kind = block.kind
     return "\n".join(out).strip() + "\n"
 
-
-def unwrap_pdf_lines(text: str) -> str:
-    """PDF text breaks lines mid-sentence; join a line to the next when it runs on."""
-    out: list[str] = []
-    for line in text.replace("\r", "").split("\n"):
-        stripped = line.strip()
-        if out and out[-1] and stripped and out[-1][-1] not in ".!?:" and stripped[0].islower():
-            out[-1] = out[-1].rstrip("-") + ("" if out[-1].endswith("-") else " ") + stripped
-        else:
-            out.append(stripped)
-    return "\n".join(out)

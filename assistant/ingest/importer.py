@@ -44,7 +44,8 @@ def prepare(name: str, raw: RawArticle, settings: Settings) -> Prepared:
     share, grams = _repetition(body)
     _refuse_repetition(name, share, settings.max_repeated_share)
     result = ImportResult(path=name, status="added", url=raw.meta.url, title=cleaned.title,
-                          publisher=raw.meta.publisher, measured_on=raw.measured_on,
+                          publisher=raw.meta.publisher, published=raw.meta.published,
+                          measured_on=raw.measured_on,
                           markers=dict(stripped.counts), warnings=list(raw.warnings))
     result.dropped = stripped.dropped + cleaned.dropped
     result.chars_in = raw.read_chars

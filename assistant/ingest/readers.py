@@ -101,8 +101,6 @@ def _read_pdf(name: str, data: bytes, max_bytes: int) -> RawArticle:
     from pypdf import PdfReader
     from pypdf.errors import LimitReachedError, PdfReadError
 
-    from .cleaning import unwrap_pdf_lines
-
     try:
         reader = PdfReader(io.BytesIO(data))
         pages, size = [], 0
@@ -138,3 +136,15 @@ def _pdf_meta(reader: Any) -> SourceMeta:
         author=as_text(info.author) if info else None,
         publisher=as_text(publisher), published=created.date().isoformat() if created else None,
     )
+
+
+def unwrap_pdf_lines(text: str) -> str:
+    """PDF text breaks lines mid-sentence; join a line to the next when it runs on."""
+    out: list[str] = []
+    for line in text.replace("\r", "").split("\n"):
+        stripped = line.strip()
+        if out and out[-1] and stripped and out[-1][-1] not in ".!?:" and stripped[0].islower():
+            out[-1] = out[-1].rstrip("-") + ("" if out[-1].endswith("-") else " ") + stripped
+        else:
+            out.append(stripped)
+    return "\n".join(out)

@@ -47,9 +47,8 @@ def source_name(path: str) -> str:
 
 
 def _added(r: ImportResult) -> list[str]:
-    about = [f'"{r.title}"' if r.title else "", r.publisher or "publisher unknown"]
-    if r.url:
-        about.append(r.url)
+    about = [f'"{r.title}"' if r.title else "", r.publisher or "publisher unknown",
+             r.published or "", r.url or ""]
     lines = [
         f"ADDED     {source_name(r.path)} -> {r.article_path}",
         f"{_INDENT}{' | '.join(a for a in about if a)}",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from typing import Any
+from urllib.parse import urljoin
 
 import lxml.html
 
@@ -61,7 +62,8 @@ def read_html(name: str, html: str, url: str | None = None) -> RawArticle:
     text = trafilatura.extract(page, output_format="markdown", include_formatting=True,
                                **options) or doc.text
     read, removed = _furniture(tree, text)
-    canonical = doc.url if is_web_url(doc.url) else None
+    canonical = urljoin(url or "", doc.url or "")  # a relative canonical link, made whole
+    canonical = canonical if is_web_url(canonical) else None
     meta = SourceMeta(title=as_text(doc.title), publisher=as_text(doc.sitename),
                       author=as_text(doc.author), published=as_text(doc.date),
                       url=canonical or (url if is_web_url(url) else None),
