@@ -39,9 +39,9 @@ class Settings(BaseSettings):
         200, ge=1, description="An article shorter than this after cleaning is refused as empty."
     )
     max_repeated_share: float = Field(
-        0.3, gt=0, lt=1, description="Largest share of an article's 5-word sequences that may "
+        0.5, gt=0, lt=1, description="Largest share of an article's 5-word sequences that may "
         "repeat an earlier one; above it the article is refused as mostly repetition (real "
-        "articles stay under 0.05)."
+        "articles stay under 0.05; templated filler reaches about 0.45)."
     )
     url_timeout_seconds: float = Field(
         20.0, gt=0, description="Longest time for adding one URL: connecting, every redirect "
