@@ -55,18 +55,24 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("sources", metavar="FILE_OR_URL...", nargs=-1, required=True)
 @corpus_option
 @friendly_errors
-def add(files: tuple[Path, ...], corpus_dir: Path | None) -> None:
-    """Import .txt, .md, .html or .pdf articles into the corpus as clean Markdown.
+def add(sources: tuple[str, ...], corpus_dir: Path | None) -> None:
+    """Import .txt, .md, .html or .pdf articles, or http(s) URLs, as clean Markdown.
 
-    Prints an import report: characters kept and removed per file, and every block
-    dropped with the reason. Duplicates and unreadable files are reported, not added.
+    A Markdown file's YAML front matter (title, publisher, url, date, licence) is kept as
+    the article's metadata. A URL is fetched within limits (CRAMP_URL_TIMEOUT_SECONDS,
+    CRAMP_MAX_ARTICLE_BYTES, CRAMP_URL_MAX_REDIRECTS) and imported like a saved page.
+    Prints an import report: characters read, kept and removed per source, and every
+    block dropped with the reason. Each source is added or refused on its own;
+    duplicates, unreadable files and failed downloads are reported, not added.
     """
     from .ingest.corpus import add_articles, format_report
+    from .ingest.importer import is_url
 
-    results = add_articles(files, _settings(corpus_dir))
+    items = [s if is_url(s) else Path(s) for s in sources]
+    results = add_articles(items, _settings(corpus_dir))
     click.echo(format_report(results))
     if any(r.status == "error" for r in results):
         sys.exit(1)

@@ -32,10 +32,25 @@ class Settings(BaseSettings):
         "treated as a near-duplicate of one already in the corpus."
     )
     max_article_bytes: int = Field(
-        5_000_000, gt=0, description="Largest article file accepted for import, in bytes."
+        5_000_000, gt=0, description="Largest article accepted for import, in bytes: a file, "
+        "a downloaded page, or a PDF's extracted text."
     )
     min_article_chars: int = Field(
         200, ge=1, description="An article shorter than this after cleaning is refused as empty."
+    )
+    max_repeated_share: float = Field(
+        0.5, gt=0, lt=1, description="Largest share of an article's 5-word sequences that may "
+        "repeat an earlier one; above it the article is refused as mostly repetition (real "
+        "articles stay under 0.05; templated filler reaches about 0.45)."
+    )
+    url_timeout_seconds: float = Field(
+        20.0, gt=0, description="Longest time for adding one URL: connecting, every redirect "
+        "and the whole download."
+    )
+    url_max_redirects: int = Field(5, ge=0, description="Most redirects followed for one URL.")
+    url_allow_private_hosts: bool = Field(
+        False, description="Allow adding URLs whose host is a loopback, private or link-local "
+        "address (off: the app cannot be made to fetch from the machine's own network)."
     )
 
     # Chunking

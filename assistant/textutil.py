@@ -17,8 +17,9 @@ TOKENIZER_ID = "snowball-english+bm25s-en-plus/1"
 
 def normalize(text: str) -> str:
     """Lower-case, strip accents and punctuation, fold white space: for matching quotes."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    if not text.isascii():  # ASCII has no accents to strip (and this is the slow part)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(_WORD.findall(text.lower()))
 
 
@@ -69,7 +70,11 @@ def sha256_text(text: str) -> str:
 
 def shingles(text: str, size: int = 5) -> set[str]:
     """Overlapping word n-grams, for near-duplicate detection."""
-    words = normalize(text).split()
+    return word_shingles(normalize(text).split(), size)
+
+
+def word_shingles(words: list[str], size: int = 5) -> set[str]:
+    """The distinct ``size``-word sequences of already normalised ``words``."""
     if len(words) < size:
         return {" ".join(words)} if words else set()
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}

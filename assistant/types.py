@@ -109,6 +109,16 @@ class ImportResult:
     chars_in: int = 0
     chars_kept: int = 0
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (reason, text snippet)
+    #: Problems that did not stop the import (no title found, a link that was not kept).
+    warnings: list[str] = field(default_factory=list)
+    url: str | None = None  # where the article came from (http/https only)
+    title: str | None = None
+    publisher: str | None = None
+    published: str | None = None
+    #: Report characters removed per reason; they add up to ``chars_removed``.
+    removed: dict[str, int] = field(default_factory=dict)
+    markers: dict[str, int] = field(default_factory=dict)  # reference markers removed, per kind
+    measured_on: str = ""  # which text the character counts are of ("the file's text"...)
 
     @property
     def chars_removed(self) -> int:

@@ -22,6 +22,7 @@ from ..ingest.corpus import (
     read_corpus_file,
     remove_article,
 )
+from ..ingest.importer import is_url
 from ..settings import Settings
 from ..types import Article
 
@@ -121,7 +122,21 @@ class Library:
             names = ", ".join(p.name for p in too_big)
             raise AssistantError(f"{names}: over the {self.settings.max_upload_bytes:,}-byte "
                                  "upload limit; nothing was added")
-        report = format_report(add_articles(paths, self.settings))
+        return self._import(list(paths))
+
+    def add_url(self, url: str, password: str | None) -> str:
+        """Fetch one article by http(s) URL and import it like an uploaded file (the upload
+        size limit applies to the download too)."""
+        self.check_admin(password)
+        url = url.strip()
+        if not is_url(url):
+            raise AssistantError(f"{url[:200]!r} is not an http:// or https:// address; "
+                                 "nothing was added")
+        limit = min(self.settings.max_article_bytes, self.settings.max_upload_bytes)
+        return self._import([url], self.settings.model_copy(update={"max_article_bytes": limit}))
+
+    def _import(self, sources: list[Path | str], settings: Settings | None = None) -> str:
+        report = format_report(add_articles(sources, settings or self.settings))
         return report + "\nRebuild the index to answer from the new articles."
 
     def remove(self, article_id: str, password: str | None) -> str:

@@ -37,8 +37,10 @@ _CALL_TO_BUY = re.compile(
 _BRAND_PUSH = re.compile(r"\b[Aa]dd [A-Z]{3,}\b[^.!?]{0,30}\bto your\b")
 _SOLICIT = re.compile(r"^(leave a comment|check out our|let us know in the comments|"
                       r"follow us|sign up for our)\b", re.I)
-_CREDENTIALS = re.compile(r"^(dr\.?\s+)?[A-Z][\w.'’-]+(\s+[A-Z][\w.'’-]+){1,3},?\s*"
-                          r"(,\s*)?(MD|PhD|DO|RN|RD|MSc|MS|DPT|PT|MPH)\b", re.I)
+# A name with a credential after it ("Jane Doe, MD"): capitalised words, then a comma or
+# space, then the credential as a word of its own (not the end of "forward" or "return").
+_CREDENTIALS = re.compile(r"^(?:[Dd]r\.?\s+)?[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3}"
+                          r"(?:\s*,\s*|\s+)(?:MD|PhD|DO|RN|RD|MSc|MS|DPT|PT|MPH)\b")
 _BYLINE = re.compile(r"^(by|written by|author:)\s+(?P<name>[\w .'’-]{2,60})$", re.I)
 _NAME_LINE = re.compile(r"^[A-Z][a-z'’-]+(\s+[A-Z][a-z'’-]+){1,3}$")
 _BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·–—➻➤►✓✔✅*+-]|\d+[.)])\s*")
@@ -47,6 +49,7 @@ _LEADING_SYMBOLS = re.compile(r"^[\s✅✔✓➤➻►•●▪◦‣∙·]+")
 # A stray '>' or '<' glued to a word before punctuation is leftover markup ("cramping>.").
 _STRAY_MARKUP = re.compile(r"(\w)[<>](?=[.,;:!?](\s|$))")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*\S)\s*#*$")
+_MD_ITEM = re.compile(r"^(?P<indent>[ \t]*)(?:(?P<number>\d+)[.)]|[-*+])\s+(?P<text>\S.*)$")
 
 
 @dataclass
@@ -57,19 +60,28 @@ class Cleaned:
     title: str
     author: str | None = None
     dropped: list[tuple[str, str]] = field(default_factory=list)
+    title_from: str = "text"  # "text" (its first line), "hint" (metadata) or "fallback"
 
 
-def clean_text(raw: str, title_hint: str | None = None, author_hint: str | None = None) -> Cleaned:
-    """Clean one article's raw text into Markdown with a ``# Title`` first line."""
+def clean_text(raw: str, title_hint: str | None = None, author_hint: str | None = None,
+               markdown: bool = False, fallback_title: str = "Untitled article") -> Cleaned:
+    """Clean one article's raw text into Markdown with a ``# Title`` first line.
+
+    ``markdown``: the text marks its own headings and lists (a Markdown file, extracted
+    HTML), so they are taken as written and nothing else is promoted to a heading.
+    """
     lines = [ln.rstrip() for ln in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     dropped: list[tuple[str, str]] = []
-    lines = _drop_tail(lines, dropped)
-    blocks = _to_blocks(lines, dropped)
-    title, author, blocks = _take_header(blocks, dropped, title_hint, author_hint)
+    lines = _drop_tail(_join_wrapped(lines) if markdown else lines, dropped)
+    blocks = _to_blocks(lines, dropped, markdown)
+    title, author, blocks, in_text = _take_header(blocks, dropped, title_hint, author_hint,
+                                                  markdown)
     blocks, bio_author = _drop_bios(blocks, dropped)
     blocks = _drop_promotions(blocks, dropped)
-    markdown = _render(title, blocks)
-    return Cleaned(markdown=markdown, title=title, author=author or bio_author, dropped=dropped)
+    title_from = "text" if in_text else "hint" if title else "fallback"
+    title = title or fallback_title
+    return Cleaned(markdown=_render(title, blocks), title=title, author=author or bio_author,
+                   dropped=dropped, title_from=title_from)
 
 
 def _drop_tail(lines: list[str], dropped: list[tuple[str, str]]) -> list[str]:
@@ -103,9 +115,29 @@ class _Block:
     text: str
     level: int = 2
     number: str | None = None
+    explicit: bool = False  # marked up by the source itself (a Markdown heading)
+    indent: int = 0  # nesting of a list item
 
 
-def _to_blocks(lines: list[str], dropped: list[tuple[str, str]]) -> list[_Block]:
+def _join_wrapped(lines: list[str]) -> list[str]:
+    """Markdown paragraphs and list items may be wrapped over several lines: join them,
+    so that no sentence is cut in two (headings, tables and quotes are never joined)."""
+    out: list[str] = []
+    for line in lines:
+        prev = out[-1].strip() if out else ""
+        if prev and line.strip() and _is_plain(line) and (_is_plain(prev) or _MD_ITEM.match(prev)):
+            out[-1] = f"{out[-1]} {line.strip()}"
+        else:
+            out.append(line)
+    return out
+
+
+def _is_plain(line: str) -> bool:
+    text = line.strip()
+    return not (_MD_HEADING.match(text) or _MD_ITEM.match(line) or text[:1] in "|>`")
+
+
+def _to_blocks(lines: list[str], dropped: list[tuple[str, str]], markdown: bool) -> list[_Block]:
     """Classify each line as heading, paragraph or list item, dropping page furniture."""
     blocks: list[_Block] = []
     for i, line in enumerate(lines):
@@ -120,14 +152,30 @@ def _to_blocks(lines: list[str], dropped: list[tuple[str, str]]) -> list[_Block]
         if why is not None:
             dropped.append((why, text))
             continue
-        blocks.append(_classify(_STRAY_MARKUP.sub(r"\1", text), lines, i))
+        if markdown:
+            blocks.append(_classify_markdown(_STRAY_MARKUP.sub(r"\1", line)))
+        else:
+            blocks.append(_classify(_STRAY_MARKUP.sub(r"\1", text), lines, i))
     return blocks
+
+
+def _classify_markdown(line: str) -> _Block:
+    """A line of Markdown as its own markup says: heading, list item (nesting kept) or text."""
+    heading = _MD_HEADING.match(line.strip())
+    if heading:
+        return _Block("heading", heading.group(2).strip(), len(heading.group(1)), explicit=True)
+    item = _MD_ITEM.match(line)
+    if item:
+        indent = len(item.group("indent").expandtabs(4)) // 2
+        return _Block("item", item.group("text").strip(), number=item.group("number"),
+                      indent=min(indent, 3))
+    return _Block("para", line.strip())
 
 
 def _classify(text: str, lines: list[str], i: int) -> _Block:
     md = _MD_HEADING.match(text)
     if md:
-        return _Block("heading", md.group(2).strip(), level=len(md.group(1)))
+        return _Block("heading", md.group(2).strip(), level=len(md.group(1)), explicit=True)
     numbered = _NUMBERED.match(text)
     if numbered and _looks_like_heading(numbered.group(2), lines, i):
         return _Block("heading", text, level=3)
@@ -166,9 +214,10 @@ def _is_caption(text: str, lines: list[str], i: int) -> bool:
 
 def _take_header(
     blocks: list[_Block], dropped: list[tuple[str, str]],
-    title_hint: str | None, author_hint: str | None,
-) -> tuple[str, str | None, list[_Block]]:
-    """Find the title (dropping a breadcrumb that repeats it) and a byline under it."""
+    title_hint: str | None, author_hint: str | None, markdown: bool,
+) -> tuple[str, str | None, list[_Block], bool]:
+    """Find the title (dropping a breadcrumb that repeats it) and a byline under it.
+    In Markdown only a heading can be the title; in plain text, a short first line."""
     author = author_hint
     if blocks and blocks[0].kind != "item" and len(blocks) > 1:
         first, second = blocks[0].text, blocks[1].text
@@ -176,20 +225,26 @@ def _take_header(
             dropped.append(("navigation (breadcrumb)", first))
             blocks = blocks[1:]
     title = title_hint or ""
-    first_is_title = bool(blocks) and blocks[0].kind != "item" and len(blocks[0].text) <= 150
-    if first_is_title and (not title or blocks[0].text.strip().lower() == title.strip().lower()):
+    first_is_title = bool(blocks) and blocks[0].kind == "heading" if markdown else \
+        bool(blocks) and blocks[0].kind != "item" and len(blocks[0].text) <= 150
+    in_text = first_is_title and (not title or _same(blocks[0].text, title))
+    if in_text:
         title = blocks[0].text
         blocks = blocks[1:]
     for j, block in enumerate(blocks[:2]):
         byline = _BYLINE.match(block.text)
-        is_name = block.kind != "item" and _NAME_LINE.match(block.text) and j < len(blocks) - 1 \
-            and blocks[j + 1].kind == "para"
+        is_name = block.kind != "item" and not block.explicit and _NAME_LINE.match(block.text) \
+            and j < len(blocks) - 1 and blocks[j + 1].kind == "para"
         if byline or is_name:
             author = author or (byline.group("name").strip() if byline else block.text)
             dropped.append(("byline", block.text))
             blocks = blocks[:j] + blocks[j + 1 :]
             break
-    return title or "Untitled article", author, blocks
+    return title, author, blocks, in_text
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()).lower() == " ".join(b.split()).lower()
 
 
 def _sections(blocks: list[_Block]) -> list[tuple[int, int]]:
@@ -235,20 +290,10 @@ def _render(title: str, blocks: list[_Block]) -> str:
             out.append("\n" + "#" * max(block.level, 2) + " " + block.text)
         elif block.kind == "item":
             marker = f"{block.number}." if block.number else "-"
-            out.append(("" if prev_kind == "item" else "\n") + f"{marker} {block.text}")
+            out.append(("" if prev_kind == "item" else "\n") + "  " * block.indent
+                       + f"{marker} {block.text}")
         else:
             out.append("\n" + block.text)
         prev_kind = block.kind
     return "\n".join(out).strip() + "\n"
 
-
-def unwrap_pdf_lines(text: str) -> str:
-    """PDF text breaks lines mid-sentence; join a line to the next when it runs on."""
-    out: list[str] = []
-    for line in text.replace("\r", "").split("\n"):
-        stripped = line.strip()
-        if out and out[-1] and stripped and out[-1][-1] not in ".!?:" and stripped[0].islower():
-            out[-1] = out[-1].rstrip("-") + ("" if out[-1].endswith("-") else " ") + stripped
-        else:
-            out.append(stripped)
-    return "\n".join(out)

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import dataclasses
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
-
-import yaml
 
 from ..errors import AssistantError, DuplicateArticle, ImportFailed
 from ..settings import Settings
 from ..textutil import jaccard, sha256_text, shingles
 from ..types import Article, ImportResult
-from .cleaning import clean_text
-from .readers import read_article
+from .frontmatter import dump_front_matter, split_front_matter
+from .importer import SHINGLE_WORDS, Prepared, is_url, prepare
+from .readers import read_article, read_document
+from .report import format_report, source_name
 
-_FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
+__all__ = ["add_articles", "format_report", "load_corpus", "read_corpus_file",
+           "remove_article", "slugify"]
+
+_Seen = tuple[str, str, set[str]]  # corpus file, body hash, body shingles
 
 
 def load_corpus(corpus_dir: Path) -> list[Article]:
@@ -30,12 +33,8 @@ def load_corpus(corpus_dir: Path) -> list[Article]:
 
 
 def read_corpus_file(path: Path) -> Article:
-    text = path.read_text(encoding="utf-8")
-    match = _FRONT.match(text)
-    meta = yaml.safe_load(match.group(1)) if match else {}
-    body = text[match.end():] if match else text
-    if not isinstance(meta, dict):
-        raise AssistantError(f"{path}: front matter is not a YAML mapping; fix or remove it")
+    front = split_front_matter(path.read_text(encoding="utf-8"), str(path))
+    meta, body = front.meta, front.body
     heading = re.match(r"#\s+(.+)", body)
     title = meta.get("title") or (heading.group(1).strip() if heading else path.stem)
     return Article(
@@ -48,59 +47,69 @@ def read_corpus_file(path: Path) -> Article:
     )
 
 
-def add_articles(paths: Iterable[Path], settings: Settings) -> list[ImportResult]:
-    """Import files into the corpus; each result says what happened. Never raises per file."""
+def add_articles(sources: Iterable[Path | str], settings: Settings) -> list[ImportResult]:
+    """Import files and http(s) URLs into the corpus, each with its own result.
+
+    Each article is written atomically on its own. A source that fails — unreadable, a
+    reader crash such as a PDF decompression bomb, a failed download, a duplicate, mostly
+    repetition — gets an "error" or "duplicate" result, changes nothing in the corpus and
+    never stops the sources after it, so every source's outcome is in the report.
+    """
     corpus_dir = settings.corpus_dir
     corpus_dir.mkdir(parents=True, exist_ok=True)
-    existing = load_corpus(corpus_dir)
-    seen = [(a.source, a.content_hash, shingles(a.body)) for a in existing]
+    seen: list[_Seen] = [(a.source, a.content_hash, shingles(a.body, SHINGLE_WORDS))
+                         for a in load_corpus(corpus_dir)]
     results = []
-    for path in paths:
+    for source in sources:
         try:
-            result, body = _import_one(Path(path), settings, seen)
+            prepared = _prepare(source, settings)
+            _refuse_duplicates(prepared, seen, settings.near_duplicate_threshold)
+            prepared.result.article_path = _write(prepared, corpus_dir)
         except ImportFailed as exc:
             status = "duplicate" if isinstance(exc, DuplicateArticle) else "error"
-            results.append(ImportResult(path=str(path), status=status, message=str(exc)))
+            results.append(ImportResult(path=str(source), status=status, message=str(exc)))
             continue
-        seen.append((result.article_path or "", sha256_text(body), shingles(body)))
-        results.append(result)
+        seen.append((prepared.result.article_path or "", sha256_text(prepared.body),
+                     prepared.grams))
+        results.append(prepared.result)
     return results
 
 
-def _import_one(
-    path: Path, settings: Settings, seen: list[tuple[str, str, set[str]]]
-) -> tuple[ImportResult, str]:
-    raw = read_article(path, settings.max_article_bytes)
-    cleaned = clean_text(raw.text, title_hint=raw.title, author_hint=raw.author)
-    body = cleaned.markdown
-    if len(body) < settings.min_article_chars:
-        raise ImportFailed(f"{path.name}: only {len(body)} characters of article text are left "
-                           f"after cleaning (minimum {settings.min_article_chars}); nothing added")
-    digest = sha256_text(body)
-    grams = shingles(body)
+def _prepare(source: Path | str, settings: Settings) -> Prepared:
+    if isinstance(source, str) and is_url(source):
+        from .fetch import fetch_url
+
+        page = fetch_url(source, settings)
+        raw = read_document(source, page.data, page.kind, settings.max_article_bytes, page.url)
+        if raw.meta.url is None:  # the page names no canonical address: where it was found
+            raw = dataclasses.replace(raw, meta=dataclasses.replace(raw.meta, url=page.url))
+        return prepare(source, raw, settings)
+    path = Path(source)
+    return prepare(path.name, read_article(path, settings.max_article_bytes), settings)
+
+
+def _refuse_duplicates(prepared: Prepared, seen: list[_Seen], threshold: float) -> None:
+    name = source_name(prepared.result.path)
+    digest = sha256_text(prepared.body)
     for source, other_hash, other_grams in seen:
         if other_hash == digest:
-            raise DuplicateArticle(f"{path.name}: already in the corpus as {source}; not added")
-        similarity = jaccard(grams, other_grams)
-        if similarity >= settings.near_duplicate_threshold:
-            raise DuplicateArticle(f"{path.name}: {similarity:.0%} the same as {source} "
+            raise DuplicateArticle(f"{name}: already in the corpus as {source}; not added")
+        similarity = jaccard(prepared.grams, other_grams)
+        if similarity >= threshold:
+            raise DuplicateArticle(f"{name}: {similarity:.0%} the same as {source} "
                                    "(near-duplicate); not added")
-    meta = {
-        "title": cleaned.title, "author": cleaned.author, "publisher": raw.publisher,
-        "original_file": path.name, "added": dt.date.today().isoformat(),
-        "content_hash": digest,
-    }
-    target = _free_name(settings.corpus_dir, cleaned.title)
-    _write_atomic(target, _front_matter(meta) + body)
-    return ImportResult(
-        path=str(path), status="added", article_path=f"{target.parent.name}/{target.name}",
-        chars_in=len(raw.text), chars_kept=len(body), dropped=cleaned.dropped,
-    ), body
 
 
-def _front_matter(meta: Mapping[str, object]) -> str:
-    clean = {k: v for k, v in meta.items() if v is not None}
-    return "---\n" + yaml.safe_dump(clean, sort_keys=False, allow_unicode=True) + "---\n"
+def _write(prepared: Prepared, corpus_dir: Path) -> str:
+    """Write the article under a name from its title; returns its corpus path."""
+    meta = {**prepared.meta, "content_hash": sha256_text(prepared.body)}
+    target = _free_name(corpus_dir, str(meta["title"]))
+    try:
+        _write_atomic(target, dump_front_matter(meta) + prepared.body)
+    except OSError as exc:
+        raise ImportFailed(f"{source_name(prepared.result.path)}: could not be written to "
+                           f"{corpus_dir} ({exc.strerror or exc}); nothing added") from exc
+    return f"{target.parent.name}/{target.name}"
 
 
 def slugify(title: str) -> str:
@@ -137,20 +146,3 @@ def remove_article(article_id: str, corpus_dir: Path) -> Path:
         raise AssistantError(f"no article {article_id!r} in {corpus_dir}")
     path.unlink()
     return path
-
-
-def format_report(results: list[ImportResult]) -> str:
-    """The import report: per file, characters kept and removed and each dropped block."""
-    lines = []
-    for r in results:
-        if r.status != "added":
-            lines.append(f"{r.status.upper():9} {r.message}")
-            continue
-        lines.append(f"ADDED     {Path(r.path).name} -> {r.article_path}: kept {r.chars_kept:,} "
-                     f"chars, removed {r.chars_removed:,} of {r.chars_in:,}")
-        for why, text in r.dropped:
-            snippet = text if len(text) <= 90 else text[:87] + "..."
-            lines.append(f"            dropped [{why}] {snippet!r}")
-    added = sum(r.status == "added" for r in results)
-    lines.append(f"{added} added, {len(results) - added} not added")
-    return "\n".join(lines)
