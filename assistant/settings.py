@@ -77,7 +77,7 @@ class Settings(BaseSettings):
         0.3, ge=0, le=1, description="Share of a chunk's dense score taken from its best "
         "sentence rather than the whole passage.")
     bm25_weight: float = Field(
-        0.2, ge=0, description="Weight of BM25 (scaled to the query's best match) added to "
+        0.1, ge=0, description="Weight of BM25 (scaled to the query's best match) added to "
         "the dense score.")
 
     # Question understanding: each mechanism can be switched off, for ablations
@@ -86,8 +86,21 @@ class Settings(BaseSettings):
     term_bridges: bool = Field(
         True, description="Search an article term's explanation with it and the other way "
         "round, as the articles pair them ('PAD (peripheral artery disease)').")
+    mute_signposts: bool = Field(
+        True, description="Leave sentences that say nothing (signposts such as 'in this "
+        "article we will explore...', questions) out of a passage's best-sentence score.")
+    center_vectors: bool = Field(
+        False, description="Measure cosines after subtracting the library's mean vector, so "
+        "what a sentence says beyond the library's common topic counts.")
+    word_families: bool = Field(
+        True, description="Search a library word of the same family for a question word "
+        "the library does not use ('pregnant' -> 'pregnancy').")
     question_parts: bool = Field(
         True, description="Search each half of an either/or or two-part question too.")
+
+    subject_weight: float = Field(
+        0.2, ge=0, description="Weight of the share of the question's subject (each word "
+        "weighed by its rarity in the library and in English) a passage names.")
 
     # Answering
     max_question_chars: int = Field(
@@ -115,16 +128,14 @@ class Settings(BaseSettings):
         0.5, ge=0, description="Weight, in a statement's score, of how far its passage's "
         "search score is behind the best passage's.")
     statement_subject_weight: float = Field(
-        0.2, ge=0, description="Weight, in a statement's score, of the share of the "
+        0.4, ge=0, description="Weight, in a statement's score, of the share of the "
         "question's subject (by rarity) it names.")
     statement_amount_weight: float = Field(
         0.2, ge=0, description="Added to a statement that gives an amount when the question "
         "asks how much, long, many or often.")
-    list_margin: float = Field(
-        0.3, ge=0, description="List answers keep statements scoring within this of the best.")
-    line_margin: float = Field(
-        0.1, ge=0, description="One-line answers keep statements scoring within this of the "
-        "best.")
+    list_points: int = Field(6, gt=0, description="Most points in a list answer.")
+    line_points: int = Field(
+        4, gt=0, description="Most statements in a one-paragraph answer (yes/no, other).")
 
     # App
     host: str = Field("127.0.0.1", description="Interface the web app binds to.")

@@ -18,7 +18,7 @@ from ..index.lexicon import Lexicon
 from ..index.store import LoadedIndex
 from ..settings import Settings
 from ..textutil import content_words
-from .retrieval import Scored
+from .retrieval import Scored, Space
 from .statements import AMOUNT, Unit, distinctive, negated, units_of
 
 # Residual-cosine thresholds for "the same statement": alone, with two shared distinctive
@@ -48,8 +48,10 @@ class Candidate:
 class Chooser:
     """Scores, selects and merges statements from one index."""
 
-    def __init__(self, index: LoadedIndex, lexicon: Lexicon, settings: Settings) -> None:
+    def __init__(self, index: LoadedIndex, lexicon: Lexicon, sentences: Space,
+                 settings: Settings) -> None:
         self.index = index
+        self.sentences = sentences
         self.lexicon = lexicon
         self.settings = settings
         # Words nearly every passage uses: they say nothing about what a statement is about.
@@ -85,7 +87,7 @@ class Chooser:
 
     def _score(self, unit: Unit, vecs: np.ndarray, scored: Scored,
                behind: float) -> Candidate:
-        sims = np.asarray(self.index.sentence_vectors[list(unit.rows)] @ vecs.T)
+        sims = self.sentences.cosines(list(unit.rows), vecs)
         unit.row = unit.rows[int(np.argmax(sims[:, 0]))]  # its best sentence speaks for it
         unit.similarity = float(sims[:, 0].max())
         s = self.settings
@@ -104,22 +106,24 @@ class Chooser:
         weights = {w: self.lexicon.weight(w) for w in subject}
         return sum(v for w, v in weights.items() if w in words) / sum(weights.values())
 
-    def choose(self, candidates: list[Candidate], margin: float, max_points: int,
-               qvec: np.ndarray, asked: set[str]) -> list[Point]:
+    def choose(self, candidates: list[Candidate], max_points: int, qvec: np.ndarray,
+               asked: set[str]) -> list[Point]:
         """The best statements (and each part's best), merged into points, within budget."""
         if not candidates:
             return []
         ranked = sorted(candidates, key=lambda c: -c.unit.score)
         floor = self.settings.point_min_similarity
-        best = ranked[0].unit.score
-        keep = [c.unit for c in ranked if c.unit.score >= best - margin
-                and c.unit.similarity >= floor]
-        for p in range(len(ranked[0].parts)):  # each half of "X or Y?" gets its best answer
-            top = max(ranked, key=lambda c: c.parts[p] + c.unit.score - c.unit.similarity)
-            if top.parts[p] >= floor and top.unit not in keep:
-                keep.append(top.unit)
-        points = self.merge(keep, asked, qvec)
-        points.sort(key=lambda p: -(p.lead.score + 0.03 * (len(self.articles(p)) - 1)))
+        first: list[Unit] = []  # each part's best answer, in the parts' order
+        for p in range(max(len(c.parts) for c in ranked)):
+            answers = [c for c in ranked if len(c.parts) > p]
+            top = max(answers, key=lambda c: c.parts[p] + c.unit.score - c.unit.similarity)
+            if top.parts[p] >= floor and top.unit not in first:
+                first.append(top.unit)
+        rest = [c.unit for c in ranked if c.unit.similarity >= floor and c.unit not in first]
+        points = self.merge(first + rest, asked, qvec)
+        order = {id(u): k for k, u in enumerate(first)}
+        points.sort(key=lambda p: (min((order.get(id(u), len(first)) for u in p.units)),
+                                   -(p.lead.score + 0.03 * (len(self.articles(p)) - 1))))
         return self.budget(points, max_points)
 
     def merge(self, units: list[Unit], asked: set[str], qvec: np.ndarray) -> list[Point]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..index.lexicon import specificity
 from ..settings import Settings
+from ..textutil import content_words, stem, words
 from ..types import Answer, Citation
 from . import policy
 from .choose import Chooser, Point
@@ -33,17 +34,15 @@ GET_HELP = "**Get medical help promptly** — you mention {signs}. The articles 
 DOCTOR_FIRST = "**See a doctor** — you mention {signs}. The articles advise:"
 NOT_SPECIFIC = ("The articles don't say anything specific about {context}; this is what they "
                 "say in general.")
-LEADS = {
-    Kind.CAUSES: "The articles name these causes:",
-    Kind.TREATMENT: "The articles suggest:",
-    Kind.PREVENTION: "To prevent cramps, the articles suggest:",
-    Kind.SYMPTOMS: "The articles describe:",
+# Statements are chosen for what they say about the question's subject, not sorted by kind,
+# so the lead says no more than that; only medical-help answers are filtered to their kind.
+SAYS = "The articles say:"
+LEADS = {kind: SAYS for kind in Kind} | {
     Kind.SEE_DOCTOR: "When to see a doctor, according to the articles:",
     Kind.DEFINITION: "",
-    Kind.OTHER: "The articles say:",
 }
-# How many points each shape allows; definitions are one or two plain sentences.
-MAX_POINTS = {Kind.DEFINITION: 2, Kind.OTHER: 4, Kind.SEE_DOCTOR: 4}
+# A definition is one or two plain sentences.
+DEFINITION_POINTS = 2
 LIST_KINDS = {Kind.CAUSES, Kind.TREATMENT, Kind.PREVENTION, Kind.SYMPTOMS, Kind.SEE_DOCTOR}
 FIXED_LINES = frozenset([NOTICE, EMERGENCY, NOT_COVERED, COVERAGE, policy.DOSE, policy.PERSONAL,
                          *LEADS.values()])
@@ -75,7 +74,7 @@ class Composer:
         self.retriever = retriever
         self.settings = settings
         self.index = retriever.index
-        self.chooser = Chooser(self.index, retriever.lexicon, settings)
+        self.chooser = Chooser(self.index, retriever.lexicon, retriever.sentences, settings)
         self._help: dict[str, Scored] = {}
         self._help_lock = threading.Lock()
 
@@ -116,17 +115,18 @@ class Composer:
             extra = self.chooser.candidates(self._help_scored(_MEDICAL_HELP), 10)
             candidates += [c for c in extra if policy.SEEK_HELP.search(c.unit.text)
                            and self._where(c.unit) not in seen]
-        margin = self.settings.list_margin if query.kind in LIST_KINDS \
-            else self.settings.line_margin
-        return self.chooser.choose(candidates, margin, MAX_POINTS.get(query.kind, 6),
-                                   scored.qvec, set())
+        return self.chooser.choose(candidates, self._max_points(query.kind), scored.qvec, set())
+
+    def _max_points(self, kind: Kind) -> int:
+        if kind is Kind.DEFINITION:
+            return DEFINITION_POINTS
+        return self.settings.list_points if kind in LIST_KINDS else self.settings.line_points
 
     def _doctor_points(self, query: Query) -> list[Point]:
         """The articles' most specific medical-help guidance for the signs described."""
         if not query.warnings:
             return []
-        concern = "; ".join(w.concern for w in query.warnings)
-        scored = self._help_scored(f"When to get medical help for {concern}")
+        scored = self._help_scored(query.warnings[0].concern)  # the most specific sign
         units = [c.unit for c in self.chooser.candidates(scored, 10)
                  if policy.SEEK_HELP.search(c.unit.text)]
         units.sort(key=lambda u: -u.score)
@@ -173,10 +173,14 @@ class Composer:
 
     def _context_note(self, query: Query, points: list[Point]) -> list[str]:
         """Name what the person said about themselves when no chosen statement speaks to it."""
-        said = " ".join(u.text for p in points for u in p.units)
+        said = set(content_words(" ".join(u.text for p in points for u in p.units)))
         lexicon = self.retriever.lexicon
-        missing = [c for c in query.context if (subject := subject_of(c, lexicon))
-                   and not self.chooser.names(said, subject)]
+        missing = []
+        for phrase in query.context:
+            names = {stem(v) for w in words(phrase) if specificity(stem(w)) >= 0.5
+                     for v in [w, *lexicon.variants(w)]}
+            if names and not names & said:
+                missing.append(phrase)
         return [NOT_SPECIFIC.format(context="; ".join(missing)), ""] if missing else []
 
     def _abstain(self, query: Query, reason: str) -> Answer:

@@ -19,7 +19,9 @@ from ..index.keywords import KeywordIndex
 from ..index.lexicon import Lexicon
 from ..index.store import LoadedIndex
 from ..settings import Settings
+from ..textutil import content_words
 from ..types import Hit
+from .statements import says_nothing
 from .understand import Query
 
 
@@ -50,6 +52,11 @@ class Retriever:
         self.settings = settings
         self.keywords = KeywordIndex([c.embed_text for c in index.chunks])
         self.lexicon = Lexicon.from_texts(c.embed_text for c in index.chunks)
+        # Sentences that say nothing (signposts, questions) never speak for their passage.
+        self.mute = np.array([says_nothing(t) for c in index.chunks for t in c.sentence_texts()],
+                             dtype=bool) if settings.mute_signposts else None
+        self.passages = Space(index.vectors, settings.center_vectors)
+        self.sentences = Space(index.sentence_vectors, settings.center_vectors)
 
     def search(self, query: Query, k: int) -> list[Hit]:
         scored = self.score(query)
@@ -70,13 +77,27 @@ class Retriever:
         bm25 = self.keywords.scores(query.keywords)
         keyword_ids = np.argsort(-bm25)[:depth]
         ids = np.unique(np.concatenate([dense_ids[dense_ids >= 0].ravel(), keyword_ids]))
-        passage = np.asarray(self.index.vectors[ids] @ vecs.T).max(axis=1)
+        passage = self.passages.cosines(ids, vecs).max(axis=1)
         best_sentence = self._best_sentence(vecs, ids, passage)
         keyword = bm25[ids] / (float(bm25.max()) or 1.0)
         s = self.settings
         scores = ((1 - s.sentence_weight) * passage + s.sentence_weight * best_sentence
                   + s.bm25_weight * keyword)
+        if s.subject_weight:
+            scores = scores + s.subject_weight * self._names(query, ids)
         return Scored(query, qvec, part_vecs, ids, scores, passage, best_sentence, keyword)
+
+    def _names(self, query: Query, ids: np.ndarray) -> np.ndarray:
+        """Per candidate, the share of the question's subject (by weight) its text names."""
+        weights = {w: self.lexicon.weight(w) for w in query.subject}
+        total = sum(weights.values())
+        if not total:
+            return np.zeros(len(ids))
+        out = np.zeros(len(ids))
+        for slot, pos in enumerate(ids):
+            words = set(content_words(self.index.chunks[int(pos)].embed_text))
+            out[slot] = sum(v for w, v in weights.items() if w in words) / total
+        return out
 
     def _best_sentence(self, vecs: np.ndarray, ids: np.ndarray,
                        fallback: np.ndarray) -> np.ndarray:
@@ -87,5 +108,34 @@ class Retriever:
         best = np.full(len(ids), -np.inf)
         # ids is sorted (np.unique), so searchsorted maps a sentence's chunk to its slot.
         slots = np.searchsorted(ids, index.sentence_owner[rows])
-        np.maximum.at(best, slots, (index.sentence_vectors[rows] @ vecs.T).max(axis=1))
+        sims = self.sentences.cosines(rows, vecs).max(axis=1)
+        if self.mute is not None:
+            sims = np.where(self.mute[rows], -np.inf, sims)
+        np.maximum.at(best, slots, sims)
         return np.where(np.isfinite(best), best, fallback)
+
+
+class Space:
+    """Cosines between stored vectors and query vectors, optionally centred on the library.
+
+    Centring subtracts the mean of the library's vectors from both sides: in a cramp
+    library every sentence shares a "cramps" direction, which makes short generic sentences
+    ("Cramps often affect the calf") look close to every question. Without it, what a
+    sentence says beyond the library's common topic decides less.
+    """
+
+    def __init__(self, vectors: np.ndarray, center: bool) -> None:
+        self.vectors = vectors
+        self.mean = np.asarray(vectors, dtype=np.float32).mean(axis=0) if center and len(vectors) \
+            else None
+
+    def cosines(self, rows: np.ndarray | list[int], queries: np.ndarray) -> np.ndarray:
+        """(len(rows), len(queries)) cosines."""
+        stored = np.asarray(self.vectors[rows], dtype=np.float32)
+        if self.mean is None:
+            return stored @ queries.T
+        return _unit(stored - self.mean) @ _unit(queries - self.mean).T
+
+
+def _unit(m: np.ndarray) -> np.ndarray:
+    return m / np.maximum(np.linalg.norm(m, axis=-1, keepdims=True), 1e-9)

@@ -55,45 +55,101 @@ class Unit:
 
 
 def units_of(chunk: Chunk, pos: int, first_row: int) -> list[Unit]:
-    """Split a chunk into statements; a lead-in ending in ':' keeps its short list items."""
+    """Split a chunk into statements.
+
+    A lead-in ending in ':' keeps its short list items as one statement; a longer item is
+    its own statement, shown after its lead-in ("See a GP if: you're having frequent leg
+    cramps"), since an item read alone can say the opposite of what the article means.
+    An item whose lead-in is in another passage is kept only if it is a sentence itself.
+    """
     text, spans = chunk.text, list(chunk.sentences)
-    units, i = [], 0
+    units: list[Unit] = []
+    lead: int | None = None  # the lead-in of the list being read
+    i = 0
     while i < len(spans):
-        s, e = spans[i]
-        items = []
-        if text[s:e].endswith(":"):
-            j = i + 1
-            while j < len(spans) and _is_item(text, spans[j]) and \
-                    len(text[spans[j][0]:spans[j][1]].split()) <= 9:
-                items.append(j)
-                j += 1
-        if items:
-            parts = [_clean(text[s:e])] + [_clean(text[a:b]).rstrip(".") for a, b in
-                                           (spans[k] for k in items)]
-            shown = parts[0] + " " + "; ".join(parts[1:]) + "."
-            units.append(Unit(pos, [spans[k] for k in [i, *items]], shown, first_row + i, 0.0,
-                              rows=tuple(first_row + k for k in [i, *items])))
-            i = items[-1] + 1
+        sentence = text[spans[i][0]:spans[i][1]]
+        if sentence.endswith(":"):
+            items = _short_items(text, spans, i + 1)
+            if items:
+                units.append(_list_unit(text, spans, pos, first_row, i, items))
+                i = items[-1] + 1
+            else:
+                i += 1
+            lead = i - 1 if not items else None
             continue
-        span_list = [(s, e)]
-        while i + 1 < len(spans) and \
-                _same_line(text, span_list[-1], spans[i + 1]) and \
-                _LEANS_BACK.match(text[spans[i + 1][0]:spans[i + 1][1]]) and \
-                not text[spans[i + 1][0]:spans[i + 1][1]].endswith(":"):
+        if _is_item(text, spans[i]):
+            unit = _item_unit(chunk, spans, pos, first_row, lead, i)
+            if unit:
+                units.append(unit)
             i += 1
-            span_list.append(spans[i])
-        sentence = text[s:e]
-        leans_back = i > 0 and _same_line(text, spans[i - 1], (s, e)) and \
-            bool(_LEANS_BACK.match(sentence)) and len(span_list) == 1
-        follow_ons = [_REFERENCE.sub("", text[a:b]) for a, b in span_list[1:]]
-        if _worth_citing(sentence) and not leans_back and \
-                not any(_SIGNPOST.search(f) for f in follow_ons):  # a lone "This..." says nothing
-            first = first_row + i - len(span_list) + 1
-            units.append(Unit(pos, span_list, " ".join([_clean(sentence), *follow_ons]), first,
-                              0.0, topic=_topic(chunk, sentence),
-                              rows=tuple(range(first, first + len(span_list)))))
-        i += 1
+            continue
+        lead = None
+        i = _sentence_unit(chunk, spans, pos, first_row, i, units)
     return units
+
+
+def _short_items(text: str, spans: list[tuple[int, int]], j: int) -> list[int]:
+    items = []
+    while j < len(spans) and _is_item(text, spans[j]) and \
+            len(text[spans[j][0]:spans[j][1]].split()) <= 9:
+        items.append(j)
+        j += 1
+    return items
+
+
+def _list_unit(text: str, spans: list[tuple[int, int]], pos: int, first_row: int, i: int,
+               items: list[int]) -> Unit:
+    s, e = spans[i]
+    parts = [_clean(text[s:e])] + [_clean(text[a:b]).rstrip(".") for a, b in
+                                   (spans[k] for k in items)]
+    shown = parts[0] + " " + "; ".join(parts[1:]) + "."
+    return Unit(pos, [spans[k] for k in [i, *items]], shown, first_row + i, 0.0,
+                rows=tuple(first_row + k for k in [i, *items]))
+
+
+def _item_unit(chunk: Chunk, spans: list[tuple[int, int]], pos: int, first_row: int,
+               lead: int | None, i: int) -> Unit | None:
+    text = chunk.text
+    item = text[spans[i][0]:spans[i][1]]
+    if lead is not None:
+        head = _clean(text[spans[lead][0]:spans[lead][1]])
+        body = _clean(item)
+        shown = f"{head} {body[:1].lower() + body[1:]}"
+        return Unit(pos, [spans[lead], spans[i]], shown, first_row + i, 0.0,
+                    topic=_topic(chunk, item), rows=(first_row + lead, first_row + i))
+    bare = _ITEM.sub("", item).strip()
+    if not _worth_citing(item) or not bare[:1].isupper() or not bare.endswith((".", "!")):
+        return None  # a fragment of a list whose lead-in is elsewhere
+    return Unit(pos, [spans[i]], _clean(item), first_row + i, 0.0, topic=_topic(chunk, item),
+                rows=(first_row + i,))
+
+
+def _sentence_unit(chunk: Chunk, spans: list[tuple[int, int]], pos: int, first_row: int,
+                   i: int, units: list[Unit]) -> int:
+    """A sentence, with the sentences that lean on it; returns the next index."""
+    text = chunk.text
+    s, e = spans[i]
+    span_list = [(s, e)]
+    while i + 1 < len(spans) and _leans_on(text, span_list[-1], spans[i + 1]):
+        i += 1
+        span_list.append(spans[i])
+    sentence = text[s:e]
+    leans_back = i > 0 and _same_line(text, spans[i - 1], (s, e)) and \
+        bool(_LEANS_BACK.match(sentence)) and len(span_list) == 1
+    follow_ons = [_REFERENCE.sub("", text[a:b]) for a, b in span_list[1:]]
+    if _worth_citing(sentence) and not leans_back:  # a lone "This..." says nothing
+        first = first_row + i - len(span_list) + 1
+        units.append(Unit(pos, span_list, " ".join([_clean(sentence), *follow_ons]), first,
+                          0.0, topic=_topic(chunk, sentence),
+                          rows=tuple(range(first, first + len(span_list)))))
+    return i + 1
+
+
+def _leans_on(text: str, before: tuple[int, int], after: tuple[int, int]) -> bool:
+    """``after`` continues ``before``: same line, leans back, and says something itself."""
+    sentence = text[after[0]:after[1]]
+    return _same_line(text, before, after) and bool(_LEANS_BACK.match(sentence)) and \
+        not sentence.endswith(":") and not _SIGNPOST.search(sentence)
 
 
 def _same_line(text: str, a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -124,6 +180,13 @@ def distinctive(text: str, asked: set[str], common: frozenset[str]) -> set[str]:
 def _is_item(text: str, span: tuple[int, int]) -> bool:
     line_start = text.rfind("\n", 0, span[0]) + 1
     return bool(_ITEM.match(text[line_start : span[1]]))
+
+
+def says_nothing(sentence: str) -> bool:
+    """A signpost ("in this article we will explore..."), a question, or a fragment: it may
+    share every word of a question and still answer none."""
+    bare = _ITEM.sub("", sentence).strip()
+    return len(bare.split()) < 4 or bare.endswith("?") or bool(_SIGNPOST.search(bare))
 
 
 def _worth_citing(sentence: str) -> bool:

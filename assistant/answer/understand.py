@@ -23,7 +23,7 @@ from enum import StrEnum
 
 from ..index.lexicon import Lexicon
 from ..settings import Settings
-from ..textutil import content_words, is_stopword, normalize
+from ..textutil import content_words, is_stopword, normalize, stem
 from . import policy
 
 
@@ -74,7 +74,8 @@ def understand(question: str, history: Sequence[tuple[str, str]], lexicon: Lexic
     search = f"{fixed} {_topic_of(previous, question, lexicon)}" if follows and previous \
         else fixed
     bridges = lexicon.bridged(set(content_words(search))) if settings.term_bridges else []
-    extra = " ".join(b.text for b in bridges)
+    family = _families(search, lexicon) if settings.word_families else []
+    extra = " ".join([*(b.text for b in bridges), *family])
     kind = detect_kind(question) if not follows else _follow_kind(question, previous or "")
     signs = policy.warning_signs(question)
     if any(s.strong for s in signs):
@@ -83,8 +84,9 @@ def understand(question: str, history: Sequence[tuple[str, str]], lexicon: Lexic
         asked=question, standalone=standalone, search=f"{search} {extra}".strip(),
         keywords=f"{search} {extra}".strip(), kind=kind, yes_no=bool(_YES_NO.match(question)),
         wants_amount=bool(_AMOUNT_ASKED.search(question)),
-        parts=split_parts(fixed) if settings.question_parts else (),
-        subject=subject_of(search, lexicon), context=context_of(question), warnings=signs,
+        parts=_with_topic(split_parts(fixed), fixed, lexicon) if settings.question_parts else (),
+        subject=subject_of(f"{search} {' '.join(family)}", lexicon),
+        context=context_of(question), warnings=signs,
         emergency=policy.emergency(question), refusal=policy.refusal(question),
         corrected=corrected, notes=notes,
     )
@@ -195,6 +197,13 @@ def _correct(text: str, lexicon: Lexicon) -> tuple[str, tuple[tuple[str, str], .
     return re.sub(r"[A-Za-z]+", fix, text), tuple(fixes)
 
 
+def _families(text: str, lexicon: Lexicon) -> list[str]:
+    """Library words of the same family as question words the library does not use."""
+    found = [v for w in normalize(text).split() if not is_stopword(w)
+             for v in lexicon.variants(w)]
+    return list(dict.fromkeys(found))
+
+
 def subject_of(text: str, lexicon: Lexicon) -> tuple[str, ...]:
     """Stems that say what ``text`` is about: not its kind words, not the words nearly every
     passage of this library uses ("cramp" in a cramp library); rarest first."""
@@ -205,37 +214,57 @@ def subject_of(text: str, lexicon: Lexicon) -> tuple[str, ...]:
     return tuple(sorted(stems, key=lambda s: -lexicon.idf(s)))
 
 
-# "I'm 30 weeks pregnant", "I have type 2 diabetes", "my 8-year-old", "I take statins".
-_SELF = re.compile(
-    r"\b(i'?m|i am|i'?ve (got|been|had)|i have|i had|i take|i'?m taking|i'?m on|i use|"
-    r"i work|i do|i was|my (son|daughter|child|kid|baby|wife|husband|partner|mum|mom|dad|"
-    r"father|mother|grandmother|grandfather|grandma|grandpa|\d+[- ]year[- ]old))\b"
-    r"(?P<what>[^.,;?!]{2,60})", re.I)
+# What a person says about themselves or whom they ask for: "my 8-year-old son", "I'm 30
+# weeks pregnant", "I have type 2 diabetes", "I'm on statins". General English patterns.
+_WHO = (r"(\d+[- ]?(year|yr)s?[- ]?old |little |teenage |elderly )?(son|daughter|child|"
+        r"children|kid|kids|baby|toddler|teenager|teen|wife|husband|partner|mum|mom|mother|"
+        r"dad|father|grandmother|grandfather|grandma|grandpa|grandson|granddaughter)")
+_CONTEXT = [re.compile(rx, re.I) for rx in (
+    rf"\bmy (?P<what>{_WHO})\b",
+    r"\bi(?:'?m| am) (?P<what>(\d+ (weeks?|months?) )?pregnant)\b",
+    r"\bi(?:'?m| am) (?:a |an )?(?P<what>(diabetic|vegan|vegetarian|runner|cyclist|swimmer|"
+    r"athlete|smoker|nurse|teacher|builder|labourer|laborer|farmer|pensioner|\w+ist))\b",
+    r"\bi(?: have|'ve got|'ve been diagnosed with| was diagnosed with| suffer from| live "
+    r"with)(?: had)? (?P<what>(?!to\b|been\b|a lot\b|no\b|never\b)[\w'-]+( [\w'-]+){0,2}?)"
+    r"(?=[.,;?!]| and\b| but\b| which\b| that\b| so\b|$)",
+    r"\bi(?:'?m| am)? (?:taking|on) (?P<what>[\w-]+( [\w-]+)?)(?= for\b|[.,;?!]| and\b|$)",
+)]
 
 
 def context_of(question: str) -> tuple[str, ...]:
-    """What the person says about themselves or whom they ask for, as typed."""
-    out = []
-    for match in _SELF.finditer(question):
-        words = [w for w in normalize(match.group(0)).split() if not is_stopword(w)]
-        if words:
-            out.append(" ".join(words))
-    return tuple(out)
+    """The phrases in which the person describes themselves or whom they ask for."""
+    out = [m.group("what").strip() for rx in _CONTEXT for m in rx.finditer(question)]
+    return tuple(dict.fromkeys(o for o in out if o))
 
 
 # -- parts ------------------------------------------------------------------------------
 
-_TWO_QUESTIONS = re.compile(r"\?\s+(?=\S)|,?\s+and (?=(how|what|why|when|where|which|"
-                            r"should|can|do|does|is|are)\b)", re.I)
+def _with_topic(parts: tuple[str, ...], question: str, lexicon: Lexicon) -> tuple[str, ...]:
+    """Each part with the question's topic words it lacks ("...can they hit at night too"
+    is about "leg cramps"): words nearly every passage of the library uses."""
+    common = lexicon.passages * 0.25
+    topic = [w for w in normalize(question).split() if not is_stopword(w)
+             and lexicon.stem_df.get(stem(w), 0) > common]
+    out = []
+    for part in parts:
+        have = set(normalize(part).split())
+        missing = [w for w in dict.fromkeys(topic) if w not in have]
+        out.append(f"{part} ({' '.join(missing)})" if missing else part)
+    return tuple(out)
+
+
+_TWO_QUESTIONS = re.compile(r"(?<=[.?!])\s+(?=[A-Za-z])|,?\s+and (?=(how|what|why|when|where|"
+                            r"which|should|can|do|does|is|are)\b)", re.I)
 
 
 def split_parts(question: str) -> tuple[str, ...]:
-    """The halves of "X or Y?" and of two questions in one; () when there is one question."""
-    pieces = [p.strip(" ,?") for p in _TWO_QUESTIONS.split(question) if p]
-    pieces = [p for p in pieces if p and not re.fullmatch(
-        r"how|what|why|when|where|which|should|can|do|does|is|are", p, re.I)]
-    if len(pieces) >= 2:
-        return tuple(pieces[:3])
+    """The sentences of a question that has several (a situation, then what is asked), the
+    halves of "X or Y?" and of two questions in one; () when there is one question."""
+    pieces = [p.strip(" ,.?!") for p in _TWO_QUESTIONS.split(question) if p]
+    pieces = [p for p in pieces if p and len(content_words(p)) >= 2]
+    if len(pieces) >= 2:  # what is asked first, then the situation it is asked in
+        asks = [p for p in pieces if f"{p}?" in question]
+        return tuple([*asks, *(p for p in pieces if p not in asks)][:3])
     halves = re.split(r",?\s+or\s+(?!so\b|not\b|more\b|less\b|two\b|three\b)", question,
                       maxsplit=1, flags=re.I)
     if len(halves) == 2 and len(content_words(halves[1])) >= 1 and \
