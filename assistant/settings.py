@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     everyday_words: int = Field(
         3000, gt=0, description="The commonest English words (by frequency rank) count as "
         "everyday: never specific.")
+    require_amount: bool = Field(
+        True, description="A question asking how long, much, many or often is covered only "
+        "if the best passages give an amount (below min_relevance_alone).")
     point_min_similarity: float = Field(
         0.35, ge=-1, le=1, description="Least cosine a statement needs to enter an answer.")
     statement_passage_weight: float = Field(

@@ -107,22 +107,28 @@ class Chooser:
         return sum(v for w, v in weights.items() if w in words) / sum(weights.values())
 
     def choose(self, candidates: list[Candidate], max_points: int, qvec: np.ndarray,
-               asked: set[str]) -> list[Point]:
-        """The best statements (and each part's best), merged into points, within budget."""
+               asked: set[str], best_passage: int | None = None) -> list[Point]:
+        """The best statements, merged into points, within budget. Each part of the question
+        gets its best answer first, then the best statement of the passage search ranked
+        first (a new article that search puts first is heard), then the rest by score."""
         if not candidates:
             return []
         ranked = sorted(candidates, key=lambda c: -c.unit.score)
         floor = self.settings.point_min_similarity
-        first: list[Unit] = []  # each part's best answer, in the parts' order
+        first: list[Unit] = []
         for p in range(max(len(c.parts) for c in ranked)):
             answers = [c for c in ranked if len(c.parts) > p]
             top = max(answers, key=lambda c: c.parts[p] + c.unit.score - c.unit.similarity)
             if top.parts[p] >= floor and top.unit not in first:
                 first.append(top.unit)
+        own = [c.unit for c in ranked if c.unit.chunk_pos == best_passage
+               and c.unit.similarity >= floor]
+        if own and not any(u.chunk_pos == best_passage for u in first):
+            first.append(own[0])
         rest = [c.unit for c in ranked if c.unit.similarity >= floor and c.unit not in first]
         points = self.merge(first + rest, asked, qvec)
         order = {id(u): k for k, u in enumerate(first)}
-        points.sort(key=lambda p: (min((order.get(id(u), len(first)) for u in p.units)),
+        points.sort(key=lambda p: (min(order.get(id(u), len(first)) for u in p.units),
                                    -(p.lead.score + 0.03 * (len(self.articles(p)) - 1))))
         return self.budget(points, max_points)
 

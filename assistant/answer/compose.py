@@ -99,9 +99,10 @@ class Composer:
             return Evidence(-1.0, 1.0, False)
         query, lexicon = scored.query, self.retriever.lexicon
         everyday = self.settings.everyday_words
+        context = set(content_words(" ".join(query.context)))  # who asks is not the subject
         foreign = max((specificity(w, everyday) for w in query.subject
-                       if not lexicon.knows(w)), default=0.0)
-        amount = not query.wants_amount or any(
+                       if not lexicon.knows(w) and w not in context), default=0.0)
+        amount = not (query.wants_amount and self.settings.require_amount) or any(
             AMOUNT.search(self.index.chunks[int(scored.chunk_ids[j])].text)
             for j in scored.order()[: self.settings.answer_passages])
         return Evidence(float(scored.best_sentence.max()), foreign, amount)
@@ -115,7 +116,10 @@ class Composer:
             extra = self.chooser.candidates(self._help_scored(_MEDICAL_HELP), 10)
             candidates += [c for c in extra if policy.SEEK_HELP.search(c.unit.text)
                            and self._where(c.unit) not in seen]
-        return self.chooser.choose(candidates, self._max_points(query.kind), scored.qvec, set())
+        top = scored.order()[:1]
+        best = int(scored.chunk_ids[top[0]]) if len(top) else None
+        return self.chooser.choose(candidates, self._max_points(query.kind), scored.qvec, set(),
+                                   best)
 
     def _max_points(self, kind: Kind) -> int:
         if kind is Kind.DEFINITION:

@@ -21,13 +21,17 @@ _DOSE = re.compile(
     r"|how (much|many)\b[^?.!]{0,50}\b(should|can|could|do|must|may) (i|you|we|he|she|they) "
     r"(take|give|have)|how (much|many) (mg|milligrams?|units?|iu|pills?|tablets?|capsules?"
     r"|drops?))\b", re.I)
+# Combining medicines, or one's own medicines: never answered.
 _PERSONAL = re.compile(
-    r"\b((can|could|should|may|must) (i|we|he|she|they|my \w+) (take|combine|mix|stop taking)"
-    r"|(is it|it'?s|is that) (safe|ok|okay|fine|alright|dangerous) (for (me|him|her|them) )?"
-    r"to (take|combine|mix|use)|safe to (take|combine|mix)|interact\w*"
-    r"|(if|while|when|as) (i'?m|i am|she'?s|he'?s) (on|taking)\b"
-    r"|with my (medication|medicine|pills|tablets|prescription)"
-    r"|should (i|we) stop taking)\b", re.I)
+    r"\b((is it|it'?s|is that) (safe|ok|okay|fine|alright|dangerous) (for (me|him|her|them) )?"
+    r"to (take|combine|mix|use)|safe to (take|combine|mix)|interact\w*|(can|could|should) "
+    r"(i|we) (combine|mix|stop taking)|(if|while|when|as) (i'?m|i am|she'?s|he'?s) (on|taking)"
+    r"\b|with my (medication|medicine|pills|tablets|prescription)|should (i|we) stop taking)\b",
+    re.I)
+# "Can I take X?": answered only with what the articles themselves say about X.
+_TAKE = re.compile(r"\b(can|could|should|may|must|do) (i|we|he|she|they|my \w+) (take|try|"
+                   r"use|have) (?P<what>[^?.!,]{2,60}?)(?=\s+(for|to|when|if|while|because|"
+                   r"during|and|or|after|before)\b|[?.!,]|$)", re.I)
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,7 @@ WARNING_SIGNS = [
 ]
 _EMERGENCY = re.compile(
     r"\b(chest pain|chest tightness|(trouble|difficulty|hard|short(ness)? of) breath\w*|"
-    r"can'?t breathe|coughing (up )?blood|faint\w*|passed out|unconscious|confus\w*|"
+    r"can'?t breathe|coughing (up )?blood|faint\w*|passed out|collaps\w*|unconscious|confus\w*|"
     r"slurred speech|face droop\w*)\b", re.I)
 # Statements that tell the reader to get medical help, or that a sign may mean illness.
 SEEK_HELP = re.compile(
@@ -86,6 +90,12 @@ def refusal(question: str) -> str | None:
     if _PERSONAL.search(question):
         return PERSONAL
     return None
+
+
+def taken(question: str) -> str | None:
+    """What a "can I take X" question asks about taking (X), or None."""
+    match = _TAKE.search(question)
+    return match.group("what") if match else None
 
 
 def warning_signs(question: str) -> tuple[WarningSign, ...]:

@@ -118,7 +118,8 @@ def _item_unit(chunk: Chunk, spans: list[tuple[int, int]], pos: int, first_row: 
         return Unit(pos, [spans[lead], spans[i]], shown, first_row + i, 0.0,
                     topic=_topic(chunk, item), rows=(first_row + lead, first_row + i))
     bare = _ITEM.sub("", item).strip()
-    if not _worth_citing(item) or not bare[:1].isupper() or not bare.endswith((".", "!")):
+    if len(bare.split()) < 3 or not bare[:1].isupper() or not bare.endswith((".", "!")) \
+            or _SIGNPOST.search(bare):
         return None  # a fragment of a list whose lead-in is elsewhere
     return Unit(pos, [spans[i]], _clean(item), first_row + i, 0.0, topic=_topic(chunk, item),
                 rows=(first_row + i,))

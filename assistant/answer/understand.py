@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from ..index.lexicon import Lexicon
+from ..index.lexicon import Lexicon, specificity
 from ..settings import Settings
 from ..textutil import content_words, is_stopword, normalize, stem
 from . import policy
@@ -67,7 +67,7 @@ def understand(question: str, history: Sequence[tuple[str, str]], lexicon: Lexic
                settings: Settings, notes: tuple[str, ...] = ()) -> Query:
     """The :class:`Query` for ``question`` asked after ``history`` (question, answer) pairs."""
     previous = next((q for q, _ in reversed(history) if q and q.strip()), None)
-    follows = previous is not None and is_follow_up(question, lexicon)
+    follows = previous is not None and is_follow_up(question, lexicon, settings.everyday_words)
     standalone = f"{question} (following on from: {previous})" if follows else question
     fixed, corrected = _correct(question, lexicon) if settings.correct_spelling \
         else (question, ())
@@ -87,9 +87,22 @@ def understand(question: str, history: Sequence[tuple[str, str]], lexicon: Lexic
         parts=_with_topic(split_parts(fixed), fixed, lexicon) if settings.question_parts else (),
         subject=subject_of(f"{search} {' '.join(family)}", lexicon),
         context=context_of(question), warnings=signs,
-        emergency=policy.emergency(question), refusal=policy.refusal(question),
+        emergency=policy.emergency(question), refusal=_refusal(question, lexicon, settings),
         corrected=corrected, notes=notes,
     )
+
+
+def _refusal(question: str, lexicon: Lexicon, settings: Settings) -> str | None:
+    """Doses and medicines are never advised on; "can I take X" is answered only when the
+    articles themselves speak of X (a word of it, specific in English, that they use)."""
+    fixed = policy.refusal(question)
+    what = policy.taken(question)
+    if fixed or what is None:
+        return fixed
+    everyday = settings.everyday_words
+    named = [w for w in subject_of(what, lexicon)
+             if lexicon.knows(w) and specificity(w, everyday) > 0]
+    return None if named else policy.PERSONAL
 
 
 # -- kind -------------------------------------------------------------------------------
@@ -161,10 +174,11 @@ _POINTS_BACK = re.compile(r"\b(it|its|they|them|their|those|these|this|that|one|
                           r"then|such)\b", re.I)
 
 
-def is_follow_up(question: str, lexicon: Lexicon) -> bool:
+def is_follow_up(question: str, lexicon: Lexicon, everyday: int) -> bool:
     """Leans on the chat: opens like a continuation, or points back ("those", "one")
-    without naming a subject of its own that the library knows well."""
-    subject = [w for w in subject_of(question, lexicon) if lexicon.knows(w)]
+    without naming more than one specific subject of its own that the library knows."""
+    subject = [w for w in subject_of(question, lexicon) if lexicon.knows(w)
+               and specificity(w, everyday) > 0]
     return bool(_CONTINUES.search(question)) or len(content_words(question)) <= 2 or (
         bool(_POINTS_BACK.search(question)) and len(subject) <= 1)
 
@@ -218,7 +232,8 @@ def subject_of(text: str, lexicon: Lexicon) -> tuple[str, ...]:
 # weeks pregnant", "I have type 2 diabetes", "I'm on statins". General English patterns.
 _WHO = (r"(\d+[- ]?(year|yr)s?[- ]?old |little |teenage |elderly )?(son|daughter|child|"
         r"children|kid|kids|baby|toddler|teenager|teen|wife|husband|partner|mum|mom|mother|"
-        r"dad|father|grandmother|grandfather|grandma|grandpa|grandson|granddaughter)")
+        r"dad|father|grandmother|grandfather|grandma|grandpa|grandson|granddaughter|friend|"
+        r"colleague|co-?worker|boss|neighbou?r|patient|client)")
 _CONTEXT = [re.compile(rx, re.I) for rx in (
     rf"\bmy (?P<what>{_WHO})\b",
     r"\bi(?:'?m| am) (?P<what>(\d+ (weeks?|months?) )?pregnant)\b",

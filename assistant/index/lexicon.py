@@ -108,11 +108,11 @@ class Lexicon:
 
     def variants(self, word: str) -> list[str]:
         """Library words of the same family as ``word``, which the library does not use
-        ("pregnant" -> "pregnancy", "diabetic" -> "diabetes"): same first letters (six, or
-        all but the last two of a shorter word), most used first."""
-        if len(word) < 5 or not word.isalpha() or self.knows(stem(word)):
+        ("pregnant" -> "pregnancy", "diabetic" -> "diabetes"): the same first six letters
+        of a word of seven or more, most used first."""
+        if len(word) < 7 or not word.isalpha() or self.knows(stem(word)):
             return []
-        prefix = word[: min(6, len(word) - 2)]
+        prefix = word[:6]
         found = [w for w in self.words if w.startswith(prefix) and w.isalpha()]
         return sorted(found, key=lambda w: -self.words[w])[:3]
 

@@ -1,0 +1,89 @@
+"""Ablation tables: each answer mechanism switched off in turn, on both halves of the
+question sets, on the shipped library and on a copy grown by more articles.
+
+    python scripts/ablate.py                      # every mechanism, check half and tune half
+    python scripts/ablate.py --only correct_spelling,term_bridges
+
+A mechanism is kept only if switching it off makes the check half or the grown library
+worse. Figures are retrieval hit@1 / MRR@10 and answer key-point coverage, abstention
+accuracy and false abstention; one run, one machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant.core import Assistant  # noqa: E402
+from assistant.evaluation import read_items  # noqa: E402
+from assistant.evaluation.judge import evaluate  # noqa: E402
+from assistant.evaluation.report import metrics  # noqa: E402
+from assistant.evaluation.scenario import article_files, grow_library, scenario  # noqa: E402
+from assistant.index.embedding import SentenceTransformerEmbedder  # noqa: E402
+from assistant.index.store import load_index  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+
+EVAL = ROOT / "tests" / "data" / "eval"
+# mechanism -> the setting that switches it off
+OFF: dict[str, dict[str, object]] = {
+    "correct_spelling": {"correct_spelling": False},
+    "term_bridges": {"term_bridges": False},
+    "word_families": {"word_families": False},
+    "question_parts": {"question_parts": False},
+    "mute_signposts": {"mute_signposts": False},
+    "subject_in_search": {"subject_weight": 0.0},
+    "subject_in_statements": {"statement_subject_weight": 0.0},
+    "foreign_word_check": {"max_foreign_specificity": 1.0},
+    "amount_check": {"require_amount": False},
+}
+# mechanisms tried and left off by default: "with" switches them on
+ON: dict[str, dict[str, object]] = {"center_vectors": {"center_vectors": True}}
+SHOWN = ("hit@1", "mrr@10", "key_point_coverage", "abstention_accuracy", "false_abstention")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", help="comma-separated mechanisms (default: all)")
+    parser.add_argument("--halves", default="check,tune")
+    args = parser.parse_args()
+    names = args.only.split(",") if args.only else [*OFF, *ON]
+    items = [i for f in ("dev", "dev_more", "library") for i in read_items(EVAL / f"{f}.jsonl")]
+    embedder = SentenceTransformerEmbedder()
+    base = Settings()
+    with tempfile.TemporaryDirectory(prefix="cramp-ablate-") as tmp:
+        grown = grow_library(base, article_files([EVAL / "articles"]), Path(tmp), embedder)
+        scenarios = [scenario("shipped", base), scenario("grown", grown)]
+        indexes = {sc.name: load_index(sc.settings.index_dir, sc.settings) for sc in scenarios}
+
+        def figures(update: dict[str, object], half: str) -> list[str]:
+            cells = []
+            for sc in scenarios:
+                assistant = Assistant(sc.settings.model_copy(update=update), embedder,
+                                      indexes[sc.name])
+                chosen = [i for i in items if i.half == half and sc.applies(i)]
+                m = metrics(evaluate(assistant, chosen))
+                cells += [f"{m.get(k, float('nan')):.3f}" for k in SHOWN]
+            return cells
+
+        for half in args.halves.split(","):
+            print(f"\n## {half} half — columns: " + ", ".join(SHOWN)
+                  + " (shipped library, then grown library)")
+            print("| mechanism | " + " | ".join([f"{s[:6]} {k}" for s in ("ship", "grown")
+                                                for k in SHOWN]) + " |")
+            print("|---" * (1 + 2 * len(SHOWN)) + "|")
+            print("| all on (default) | " + " | ".join(figures({}, half)) + " |")
+            for name in names:
+                if name in OFF:
+                    print(f"| without {name} | " + " | ".join(figures(OFF[name], half)) + " |")
+                else:
+                    print(f"| with {name} | " + " | ".join(figures(ON[name], half)) + " |")
+            sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
