@@ -226,8 +226,8 @@ def serve(corpus_dir: Path | None, index_dir: Path | None, host: str | None,
     Library changes in the app need CRAMP_ADMIN_PASSWORD to be set.
     """
     from .app.library import Library
+    from .app.server import serve as serve_app
     from .app.ui import build_demo
-    from .app.ui import serve as serve_app
 
     settings = _settings(corpus_dir, index_dir)
     settings = settings.model_copy(update={k: v for k, v in (("host", host), ("port", port))
