@@ -40,7 +40,7 @@ def test_store_keeps_the_answer_and_nothing_about_the_reader(tmp_path: Path) -> 
 
 
 def test_gaps_group_wordings_by_meaning_most_frequent_first(embedder: Any) -> None:
-    rows = [("2026-01-0%d" % i, kind, q) for i, (kind, q) in enumerate([
+    rows = [(f"2026-01-0{i}", kind, q) for i, (kind, q) in enumerate([
         ("abstained", "How do I change a car tyre?"), ("down", "how do i change a car tire"),
         ("abstained", "How can I change the tyre on my car?"),
         ("abstained", "How do I change a car tyre?"),
