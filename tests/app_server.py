@@ -11,8 +11,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ import yaml
 
 from assistant.index.build import build_index
 from assistant.settings import Settings
+from scripts.appserver import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"
@@ -97,25 +96,12 @@ def start_app(source: Settings, root: Path, env: dict[str, str] | None = None,
     log.close()
     server = Server(f"http://127.0.0.1:{port}", root, proc)
     try:
-        seconds = wait_for(server.url + "/healthz", proc)
+        seconds = wait_for(server.url + "/healthz", proc, STARTUP_SECONDS)
     except BaseException:
         stop(server)
         raise
     print(f"\n[figure] app answering /healthz {seconds:.1f}s after start (index present)")
     return server
-
-
-def wait_for(url: str, proc: subprocess.Popen[bytes], seconds: float = STARTUP_SECONDS) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < seconds:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the app exited with {proc.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return time.monotonic() - started
-        except OSError:
-            time.sleep(0.25)
-    raise TimeoutError(url)
 
 
 def stop(server: Server) -> None:

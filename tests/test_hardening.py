@@ -186,3 +186,14 @@ def test_a_full_queue_says_busy_try_again(built: Settings, tmp_path: Path) -> No
     busy = [detail for code, detail in replies if code == 503]
     assert busy and "busy right now: please try again" in busy[0], replies
     assert any(code == 200 for code, _ in replies)
+
+
+def test_highlight_work_does_not_grow_with_repeated_spans() -> None:
+    """Overlapping spans are merged before any work: 4,000 copies of a span over the whole
+    article cost what one does (they used to be inserted one by one, re-copying the body)."""
+    from assistant.app.markdown import _insert_sentinels
+
+    body = "# Title\n\n" + "\n".join(f"- item {i} with some words" for i in range(300))
+    once = _insert_sentinels(body, [(0, len(body))])
+    assert _insert_sentinels(body, [(i % 7, len(body)) for i in range(4000)]) == once
+    assert once.count("\ue000") == 301  # one highlight per line, after each list marker

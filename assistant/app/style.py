@@ -27,7 +27,8 @@ CSS = """
 #try-asking p { margin: 0; }
 .cramp-example { white-space: normal !important; text-align: left; }
 .cramp-answer { line-height: 1.5; }
-.cramp-answer p { margin: .35em 0; }
+.cramp-answer p { display: block; margin: .35em 0; }
+.cramp-answer a { color: var(--link-text-color); }
 .cramp-note { font-style: italic; color: var(--body-text-color-subdued); }
 .cramp-notice { font-size: .95em; color: var(--body-text-color-subdued); }
 .cramp-cite { color: var(--link-text-color) !important; text-decoration: none;
@@ -48,6 +49,7 @@ CSS = """
 mark { background: #ffe58a; color: #1f2328; padding: 0 .1em; }
 .cramp-table { width: 100%; border-collapse: collapse; font-size: .95em; border: 0 !important; }
 .cramp-table caption { text-align: left; font-weight: 600; padding: .3em 0; }
+.cramp-table tr { border: 0 !important; }
 .cramp-table th, .cramp-table td { text-align: left; vertical-align: top; padding: .35em .5em;
   border: 0 !important; border-bottom: 1px solid var(--border-color-primary) !important;
   overflow-wrap: break-word; word-break: normal; }
@@ -64,7 +66,8 @@ footer a, footer button, footer .show-api { color: var(--body-text-color) !impor
     clip: rect(0 0 0 0); }
   .cramp-table, .cramp-table tbody, .cramp-table tr, .cramp-table td { display: block;
     width: auto; }
-  .cramp-table tr { padding: .4em .6em; margin-bottom: .5em; }
+  .cramp-table tr { padding: .4em 0; border-bottom: 1px solid var(--border-color-primary)
+    !important; }
   .cramp-table td { border: 0 !important; padding: .1em 0; }
   .cramp-table td::before { content: attr(data-label) ": "; font-weight: 600; }
 }
