@@ -216,8 +216,10 @@ def eval_command(file: Path, index_dir: Path | None, as_json: bool,
 @cli.command()
 @corpus_option
 @index_option
-@click.option("--host", help="Interface to bind [default: 127.0.0.1, env CRAMP_HOST].")
-@click.option("--port", type=int, help="Port [default: 7860, env CRAMP_PORT].")
+@click.option("--host", help="Interface to bind [default: 127.0.0.1, env CRAMP_HOST, else "
+              "GRADIO_SERVER_NAME].")
+@click.option("--port", type=int, help="Port [default: 7860, env CRAMP_PORT, else "
+              "GRADIO_SERVER_PORT].")
 @friendly_errors
 def serve(corpus_dir: Path | None, index_dir: Path | None, host: str | None,
           port: int | None) -> None:
