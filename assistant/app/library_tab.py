@@ -27,10 +27,10 @@ SIGN_IN_JS = """async (password) => {
   return body.message || ("Sign-in failed (" + r.status + ").");
 }"""
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
-Handler = Callable[..., Any]
 
 
 def library_tab(library: Library, demo: gr.Blocks) -> None:
+    h = _Handlers(library)
     status = gr.Markdown(elem_id="index-status")
     table = gr.HTML(elem_id="articles")
     if not library.admin_enabled:
@@ -43,6 +43,19 @@ def library_tab(library: Library, demo: gr.Blocks) -> None:
         sign_in = gr.Button("Sign in", elem_id="sign-in", scale=1, min_width=90)
     signed = gr.Markdown("Sign in to upload files; every change asks for the password.",
                          elem_id="signed-in")
+    for trigger in (sign_in.click, password.submit):
+        trigger(None, [password], [signed], js=SIGN_IN_JS, **PRIVATE)
+    chosen, changes = _changes(h, password)
+    outputs = [status, table, chosen]
+    demo.load(h.refresh, None, outputs, **PRIVATE)
+    for change in changes:  # the table and the choice of articles follow every change
+        change.then(h.refresh, None, outputs, **PRIVATE)
+    _gap_list(h, password)
+
+
+def _changes(h: _Handlers, password: gr.Textbox) -> tuple[gr.Dropdown, list[Any]]:
+    """Add (files or a web address), remove (confirmed) and rebuild, with one report box.
+    Returns the article choice and the events after which the tab must be refreshed."""
     files = gr.File(label="Articles to add (.txt, .md, .html, .pdf) — sign in first",
                     file_count="multiple", elem_id="upload",
                     file_types=[".txt", ".md", ".markdown", ".html", ".htm", ".pdf"])
@@ -64,28 +77,21 @@ def library_tab(library: Library, demo: gr.Blocks) -> None:
         full = gr.Checkbox(label="Full rebuild (read every passage again)", value=False,
                            elem_id="full")
     log = gr.Textbox(label="Report", lines=10, interactive=False, elem_id="log")
+    remove.click(h.confirm, [chosen], [confirm, question, log], **PRIVATE)
+    no.click(lambda: gr.Row(visible=False), None, confirm, **PRIVATE)
+    return chosen, [add.click(h.add, [files, password], [log, files], **PRIVATE),
+                    add_url.click(h.add_url, [url, password], [log, url], **PRIVATE),
+                    yes.click(h.remove, [chosen, password], [log, confirm], **PRIVATE),
+                    rebuild.click(h.rebuild, [password, full], log, **PRIVATE)]
+
+
+def _gap_list(h: _Handlers, password: gr.Textbox) -> None:
     gr.Markdown("## Questions the library could not answer\nQuestions the articles did not "
                 "cover and answers readers marked with a thumbs down, grouped by meaning, most "
                 "frequent first: the articles to add next. Shown to admins only.")
     show = gr.Button("Show the questions", elem_id="show-gaps")
     gaps = gr.HTML(elem_id="gaps")
     download = gr.DownloadButton("Download as CSV", visible=False, elem_id="gaps-csv")
-
-    h = _Handlers(library)
-    outputs = [status, table, chosen]
-    demo.load(h.refresh, None, outputs, **PRIVATE)
-    sign_in.click(None, [password], [signed], js=SIGN_IN_JS, **PRIVATE)
-    password.submit(None, [password], [signed], js=SIGN_IN_JS, **PRIVATE)
-    add.click(h.add, [files, password], [log, files], **PRIVATE).then(h.refresh, None, outputs,
-                                                                      **PRIVATE)
-    add_url.click(h.add_url, [url, password], [log, url], **PRIVATE).then(h.refresh, None,
-                                                                          outputs, **PRIVATE)
-    remove.click(h.confirm, [chosen], [confirm, question, log], **PRIVATE)
-    no.click(lambda: gr.Row(visible=False), None, confirm, **PRIVATE)
-    yes.click(h.remove, [chosen, password], [log, confirm], **PRIVATE).then(
-        h.refresh, None, outputs, **PRIVATE)
-    rebuild.click(h.rebuild, [password, full], log, **PRIVATE).then(h.refresh, None, outputs,
-                                                                    **PRIVATE)
     show.click(h.gaps, [password], [gaps, download], **PRIVATE)
 
 

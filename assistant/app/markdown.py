@@ -75,16 +75,6 @@ def render(text: str, spans: Sequence[tuple[int, int]] = (), anchor: bool = Fals
     return rendered.replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
 
 
-def mark_text(text: str, spans: Sequence[tuple[int, int]]) -> str:
-    """Plain ``text`` escaped, with each span in ``<mark>`` (for text that is not Markdown)."""
-    out, pos = [], 0
-    for start, end in _merge(spans, len(text)):
-        out += [html.escape(text[pos:start]), "<mark>", html.escape(text[start:end]), "</mark>"]
-        pos = end
-    out.append(html.escape(text[pos:]))
-    return "".join(out)
-
-
 def _merge(spans: Sequence[tuple[int, int]], length: int) -> list[tuple[int, int]]:
     """Spans clipped to the text, sorted, overlaps joined: their total is at most ``length``."""
     merged: list[tuple[int, int]] = []

@@ -100,23 +100,28 @@ def create_app(library: Library, demo: gr.Blocks) -> FastAPI:
 
     @app.post("/admin/login")
     def login(body: Login, request: Request) -> JSONResponse:
-        client = request.client.host if request.client else "unknown"
-        try:
-            token = library.guard.sign_in(body.password, client)
-        except NotAllowed as exc:
-            return JSONResponse({"ok": False, "message": str(exc)}, status_code=403)
-        response = JSONResponse({"ok": True, "message": "Signed in: you can upload articles "
-                                 "now. Changes still ask for the password."})
-        # Inside the Hugging Face page the app is a cross-site frame: its cookie must be
-        # SameSite=None (and so Secure) to be sent; served directly it stays Strict.
-        https = request.headers.get("x-forwarded-proto", request.url.scheme) == "https"
-        response.set_cookie(COOKIE, token, max_age=settings.admin_session_seconds,
-                            httponly=True, secure=https, samesite="none" if https else "strict")
-        return response
+        return sign_in(library, body.password, request)
 
     return gr.mount_gradio_app(app, demo, path="/", theme=THEME, css=CSS, head=HEAD,
                                footer_links=["api"], run_history=False,
                                max_file_size=settings.max_upload_bytes)
+
+
+def sign_in(library: Library, password: str, request: Request) -> JSONResponse:
+    """Check the password (with this client's lockout) and open an admin session cookie."""
+    client = request.client.host if request.client else "unknown"
+    try:
+        token = library.guard.sign_in(password, client)
+    except NotAllowed as exc:
+        return JSONResponse({"ok": False, "message": str(exc)}, status_code=403)
+    response = JSONResponse({"ok": True, "message": "Signed in: you can upload articles now. "
+                             "Changes still ask for the password."})
+    # Inside the Hugging Face page the app is a cross-site frame: its cookie must be
+    # SameSite=None (and so Secure) to be sent; served directly it stays Strict.
+    https = request.headers.get("x-forwarded-proto", request.url.scheme) == "https"
+    response.set_cookie(COOKIE, token, max_age=library.settings.admin_session_seconds,
+                        httponly=True, secure=https, samesite="none" if https else "strict")
+    return response
 
 
 def serve(library: Library, demo: gr.Blocks) -> None:
