@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import IndexMismatchError, IndexMissingError, IndexStaleError, QuestionError
+from .errors import IndexMismatchError, IndexMissingError, IndexStaleError
 from .index.build import BuildReport, Progress, build_index, recover
 from .index.embedding import Embedder, SentenceTransformerEmbedder
 from .index.store import Freshness, LoadedIndex, check_settings, compare, load_index, read_manifest
 from .ingest.corpus import load_corpus
+from .inputs import clean_history, clean_question
 from .settings import Settings
 from .types import Answer, Hit
 
@@ -124,14 +125,23 @@ class Assistant:
         a follow-up is made standalone from ``history`` first."""
         from .answer.followup import rewrite
 
-        query = rewrite(question, history or ())
+        question, _ = clean_question(question, self.settings.max_question_chars)
+        query = rewrite(question, self._history(history))
         return self._composer.retriever.search(query, k or self.settings.top_k)
 
     def ask(self, question: str, history: History | None = None) -> Answer:
-        """A cited answer composed from the articles, or an honest "not covered"."""
-        if not question or not question.strip():
-            raise QuestionError("Please type a question about leg or thigh cramps.")
-        return self._composer.answer(question, history or ())
+        """A cited answer composed from the articles, or an honest "not covered".
+
+        The question and history are cleaned and bounded first (:mod:`assistant.inputs`);
+        what cannot be used raises :class:`QuestionError` saying what was expected.
+        """
+        question, notes = clean_question(question, self.settings.max_question_chars)
+        answer = self._composer.answer(question, self._history(history))
+        return replace(answer, notes=notes + answer.notes) if notes else answer
+
+    def _history(self, history: History | None) -> list[tuple[str, str]]:
+        return clean_history(history, self.settings.max_history_turns,
+                             self.settings.max_question_chars)
 
     def status(self) -> Status:
         return index_status(self.settings)
