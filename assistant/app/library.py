@@ -164,11 +164,6 @@ class Library:
         report = format_report(add_articles(sources, settings or self.settings))
         return report + "\nRebuild the index to answer from the new articles."
 
-    def add_url(self, url: str, password: str | None) -> str:
-        # Temporary stand-in until the ingest wing's fetching version is merged.
-        self.check_admin(password)
-        return format_report(add_articles([url], self.settings))  # type: ignore[list-item]
-
     def remove(self, article_id: str, password: str | None) -> str:
         self.check_admin(password)
         path = remove_article(article_id, self.settings.corpus_dir)
