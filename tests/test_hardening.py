@@ -110,8 +110,10 @@ def test_uploaded_files_are_deleted_after_add(workspace: Settings, tmp_path: Pat
     library = Library(workspace.model_copy(update={"admin_password": SecretStr(ADMIN)}))
     upload = tmp_path / "upload" / "swim.md"
     upload.parent.mkdir()
-    upload.write_text("# Swimmers' Cramps\n\n" + "Cold water makes swimmers' calves cramp, "
-                      "so they float and stretch the toes toward the shin. " * 8)
+    upload.write_text("# Swimmers' Cramps\n\n" + " ".join(
+        f"In lake {i}, at {10 + i} degrees, cold water made swimmer {i}'s calves cramp after "
+        f"{20 + 3 * i} minutes, so they floated and stretched the toes toward the shin."
+        for i in range(8)))
     report, cleared = _Handlers(library).add([str(upload)], ADMIN, None)  # type: ignore[arg-type]
     assert "1 added" in report and cleared is None
     assert not upload.exists()
