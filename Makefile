@@ -22,12 +22,23 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
-# Browser tests drive Debian's chromium through playwright (never `playwright install`).
-browser:
+# Browser tests drive Debian's chromium through playwright (never `playwright install`) and
+# check accessibility with axe-core from the npm registry, kept in a git-ignored folder.
+AXE = .browser-tools/node_modules/axe-core/axe.min.js
+
+browser: $(AXE)
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+
+$(AXE):
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	  else echo "the accessibility tests need npm: sudo apt-get install npm"; exit 1; fi; }
+	npm install --prefix .browser-tools --no-save --no-package-lock --no-audit --no-fund \
+	  --loglevel=error axe-core@4.14.1
 
 lint: install
 	$(BIN)/ruff check assistant tests app.py scripts
@@ -38,4 +49,4 @@ bench: install  ## speed figures: search vs one embedding, build vs raw encode
 	$(BIN)/python scripts/bench_build.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .browser-tools

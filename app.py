@@ -5,7 +5,8 @@ brought up to date (built if missing, stale or made with other settings) and loa
 """
 
 from assistant.app.library import Library
-from assistant.app.ui import build_demo, serve
+from assistant.app.server import serve
+from assistant.app.ui import build_demo
 from assistant.settings import Settings
 
 library = Library(Settings())

@@ -238,8 +238,10 @@ def eval_command(files: tuple[Path, ...], grow: tuple[Path, ...], corpus_dir: Pa
 @cli.command()
 @corpus_option
 @index_option
-@click.option("--host", help="Interface to bind [default: 127.0.0.1, env CRAMP_HOST].")
-@click.option("--port", type=int, help="Port [default: 7860, env CRAMP_PORT].")
+@click.option("--host", help="Interface to bind [default: 127.0.0.1, env CRAMP_HOST, else "
+              "GRADIO_SERVER_NAME].")
+@click.option("--port", type=int, help="Port [default: 7860, env CRAMP_PORT, else "
+              "GRADIO_SERVER_PORT].")
 @friendly_errors
 def serve(corpus_dir: Path | None, index_dir: Path | None, host: str | None,
           port: int | None) -> None:
@@ -248,8 +250,8 @@ def serve(corpus_dir: Path | None, index_dir: Path | None, host: str | None,
     Library changes in the app need CRAMP_ADMIN_PASSWORD to be set.
     """
     from .app.library import Library
+    from .app.server import serve as serve_app
     from .app.ui import build_demo
-    from .app.ui import serve as serve_app
 
     settings = _settings(corpus_dir, index_dir)
     settings = settings.model_copy(update={k: v for k, v in (("host", host), ("port", port))

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import IndexMismatchError, IndexMissingError, IndexStaleError, QuestionError
+from .errors import IndexMismatchError, IndexMissingError, IndexStaleError
 from .index.build import BuildReport, Progress, build_index, recover
 from .index.embedding import Embedder, SentenceTransformerEmbedder
 from .index.store import Freshness, LoadedIndex, check_settings, compare, load_index, read_manifest
 from .ingest.corpus import load_corpus
+from .inputs import clean_history, clean_question
 from .settings import Settings
 from .types import Answer, Hit
 
@@ -120,19 +121,17 @@ class Assistant:
         return self._composer.index
 
     def understand(self, question: str, history: History | None = None) -> Query:
-        """What ``question`` asks, made standalone from ``history`` (question, answer) pairs."""
+        """What ``question`` asks, made standalone from ``history`` (question, answer) pairs.
+
+        The question and history are cleaned and bounded first (:mod:`assistant.inputs`);
+        what cannot be used raises :class:`QuestionError` saying what was expected.
+        """
         from .answer.understand import understand
 
-        if not question or not question.strip():
-            raise QuestionError("Please type a question about leg or thigh cramps.")
-        question = " ".join(question.split())
         limit = self.settings.max_question_chars
-        notes: tuple[str, ...] = ()
-        if len(question) > limit:
-            question = question[:limit]
-            notes = (f"Your question was cut to its first {limit} characters.",)
-        composer = self._composer
-        return understand(question, history or (), composer.retriever.lexicon, self.settings,
+        question, notes = clean_question(question, limit)
+        turns = clean_history(history, self.settings.max_history_turns, limit)
+        return understand(question, turns, self._composer.retriever.lexicon, self.settings,
                           notes)
 
     def search(self, question: str, k: int | None = None,

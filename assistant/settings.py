@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The id recorded in the manifest for the default model; the weights come from
@@ -141,12 +141,48 @@ class Settings(BaseSettings):
         4, gt=0, description="Most statements in a one-paragraph answer (yes/no, other).")
 
     # App
-    host: str = Field("127.0.0.1", description="Interface the web app binds to.")
-    port: int = Field(7860, gt=0, lt=65536, description="Port the web app listens on.")
+    # CRAMP_HOST/CRAMP_PORT win; else Gradio's own variables (Hugging Face Spaces sets them).
+    host: str = Field("127.0.0.1", validation_alias=AliasChoices(
+        "CRAMP_HOST", "GRADIO_SERVER_NAME", "host"), description="Interface the web app binds "
+        "to (env CRAMP_HOST, else GRADIO_SERVER_NAME).")
+    port: int = Field(7860, gt=0, lt=65536, validation_alias=AliasChoices(
+        "CRAMP_PORT", "GRADIO_SERVER_PORT", "port"), description="Port the web app listens on "
+        "(env CRAMP_PORT, else GRADIO_SERVER_PORT).")
     admin_password: SecretStr | None = Field(
         None, description="Password for library changes in the app; unset disables them."
     )
     max_upload_bytes: int = Field(2_000_000, gt=0, description="Largest upload in the app.")
+    upload_max_age_seconds: int = Field(
+        3600, gt=0, description="Uploaded files not yet added are deleted after this long.")
+    max_history_turns: int = Field(
+        10, ge=0, description="Earlier (question, answer) turns kept for a follow-up; older "
+        "ones are dropped. Each turn is cut to max_question_chars.")
+    max_concurrent_answers: int = Field(
+        4, gt=0, description="Answers computed at the same time (chat and /ask together).")
+    max_queue_size: int = Field(
+        64, gt=0, description="Requests waiting for an answer; beyond it a caller is told the "
+        "app is busy and to try again.")
+    max_spans: int = Field(
+        50, gt=0, description="Most highlighted spans an article page accepts.")
+    max_spans_chars: int = Field(
+        1000, gt=0, description="Longest `spans` parameter an article page accepts.")
+    feedback_enabled: bool = Field(
+        True, description="Record thumbs up/down and unanswered questions (no personal data).")
+    feedback_path: Path | None = Field(
+        None, description="SQLite file of feedback; default feedback.sqlite3 beside the index "
+        "folder.")
+    gap_similarity: float = Field(
+        0.75, ge=-1, le=1, description="Cosine at which two unanswered questions count as the "
+        "same gap in the Library tab's list.")
+    admin_max_failures: int = Field(
+        5, gt=0, description="Wrong admin passwords from one client before it is locked out.")
+    admin_lockout_seconds: float = Field(
+        300, ge=0, description="How long a client stays locked out after too many wrong "
+        "passwords.")
+    admin_failure_delay_seconds: float = Field(
+        1.0, ge=0, description="Pause before answering a wrong admin password (slows guessing).")
+    admin_session_seconds: int = Field(
+        3600, gt=0, description="How long an admin sign-in (needed to upload files) lasts.")
 
     def chunking_config(self) -> dict[str, int]:
         """The settings that decide chunk boundaries; recorded in the index manifest."""

@@ -113,7 +113,7 @@ def rebuild_figures(url: str) -> tuple[float, int, str]:
         t = time.monotonic()
         page.click("#rebuild")
         page.wait_for_function("() => document.querySelector('#log textarea').value"
-                               ".includes('built index')", timeout=600_000)
+                               ".includes('Index rebuilt')", timeout=600_000)
         seconds = time.monotonic() - t
         during = answered[0] - before
         summary = page.locator("#log textarea").input_value()

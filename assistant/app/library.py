@@ -1,16 +1,18 @@
 """What the web app needs from the library, without Gradio: one shared assistant, loaded
-lazily, and the admin operations (add, remove, rebuild) behind a password check."""
+lazily, the feedback store, and the admin operations (add, remove, rebuild) behind a
+password check that slows and locks out guessing (:mod:`.guard`)."""
 
 from __future__ import annotations
 
-import hmac
+import logging
 import re
+import sqlite3
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core import Assistant, Status, index_status
+from ..core import Assistant, History, Status, index_status
 from ..errors import AssistantError
 from ..index.build import BuildReport, Progress, build_index
 from ..index.embedding import Embedder, SentenceTransformerEmbedder
@@ -24,13 +26,13 @@ from ..ingest.corpus import (
 )
 from ..ingest.importer import is_url
 from ..settings import Settings
-from ..types import Article
+from ..types import Answer, Article
+from .feedback import FeedbackStore, Gap, Kind, feedback_path, find_gaps
+from .guard import AdminGuard, NotAllowed
 
 _ARTICLE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,80}")
-
-
-class NotAllowed(AssistantError):
-    """A library change was attempted without the admin password."""
+log = logging.getLogger("assistant.app")
+__all__ = ["ArticleRow", "Library", "NotAllowed"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class Library:
         self.embedder = embedder or SentenceTransformerEmbedder(settings.embedding_model)
         self._assistant: Assistant | None = None
         self._lock = threading.Lock()
+        self.guard = AdminGuard(settings)
+        self.feedback = FeedbackStore(feedback_path(settings)) if settings.feedback_enabled \
+            else None
 
     # -- answering ----------------------------------------------------------------------
 
@@ -63,6 +68,31 @@ class Library:
                                                  allow_stale=True)
                 self._assistant.warm_up()
             return self._assistant
+
+    def ask(self, question: str, history: History | None = None) -> Answer:
+        """An answer from the shared assistant; one that abstains is kept as a library gap."""
+        answer = self.assistant().ask(question, history)
+        if answer.abstained:
+            self.rate("abstained", answer)
+        return answer
+
+    def rate(self, kind: Kind, answer: Answer) -> None:
+        """Store a reader's thumbs up/down (or an abstention); a storage failure is logged,
+        never shown to the reader."""
+        if self.feedback is None:
+            return
+        try:
+            self.feedback.record(kind, answer)
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("feedback not stored in %s: %s", self.feedback.path, exc)
+
+    def gaps(self, password: str | None, client: str = "local") -> list[Gap]:
+        """Unanswered and disliked questions grouped by meaning, most frequent first (admin)."""
+        self.check_admin(password, client)
+        if self.feedback is None:
+            return []
+        rows = self.feedback.rows(("down", "abstained"))
+        return find_gaps(rows, self.embedder, self.settings.gap_similarity)
 
     def prepare(self) -> str | None:
         """At launch: bring a missing, stale or differently-built index up to date (only
@@ -103,16 +133,11 @@ class Library:
 
     @property
     def admin_enabled(self) -> bool:
-        return self.settings.admin_password is not None and bool(
-            self.settings.admin_password.get_secret_value())
+        return self.guard.enabled
 
-    def check_admin(self, password: str | None) -> None:
-        if not self.admin_enabled:
-            raise NotAllowed("Library changes are disabled: set CRAMP_ADMIN_PASSWORD to enable "
-                             "them, then restart the app.")
-        expected = self.settings.admin_password.get_secret_value()  # type: ignore[union-attr]
-        if not hmac.compare_digest((password or "").encode(), expected.encode()):
-            raise NotAllowed("Wrong admin password: nothing was changed.")
+    def check_admin(self, password: str | None, client: str = "local") -> None:
+        """Raise :class:`NotAllowed` unless ``password`` is right (see :class:`AdminGuard`)."""
+        self.guard.check(password, client)
 
     def add(self, paths: Sequence[Path], password: str | None) -> str:
         """Import uploaded files (size-checked) through the same path as `cramp-assistant add`."""

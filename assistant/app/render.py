@@ -1,100 +1,179 @@
-"""HTML for people: sources with the quoted sentences highlighted, and whole articles.
+"""HTML for people: answers with clickable citations, their sources, whole articles.
 
-Everything that came from an article or a user is escaped: HTML in an article is shown as
-text and never runs. Highlights are placed by character offsets, not by searching text.
+Everything that came from an article or a reader is escaped or rendered inertly
+(:mod:`.markdown`). Highlights are placed by character offsets, not by searching text.
+Every source shows where it came from: publisher, date and a link to the original.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from collections.abc import Sequence
-from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-from ..types import Citation
+from ..answer.compose import NOTICE
+from ..types import Answer, Article, Citation
+from .markdown import NEW_TAB, link, render, safe_url
 
-_OPEN, _CLOSE = "\ue000", "\ue001"  # private-use sentinels that survive Markdown rendering
-_BLOCK_MARKER = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+|#{1,6}\s+)")
+# The answer's own markers, and the agreement phrase compose puts after them.
+_MARKERS = re.compile(r"((?:\[[0-9]{1,3}\])+)( — ([0-9]+) of the ([0-9]+) articles say this)?")
 
 
 def article_url(citation: Citation) -> str:
+    """The article page with this citation's sentences highlighted and scrolled to."""
     spans = ",".join(f"{s}-{e}" for s, e in citation.spans)
-    return f"/article/{quote(Path(citation.source).stem)}?spans={spans}#cited"
+    return f"/article/{quote(citation.article_id)}?spans={spans}#cited"
+
+
+def answer_html(answer: Answer, lines: int | None = None, sources: bool = True) -> str:
+    """One chat message: notes, the answer body (its first ``lines`` while streaming) with
+    each ``[n]`` a link to its passage, the notice, and the collapsible Sources panel."""
+    body = answer.body if lines is None else "\n".join(answer.body.split("\n")[:lines])
+    parts = [f'<p class="cramp-note">{html.escape(line)}</p>' for line in answer.preface()]
+    parts.append(_link_citations(render(body), answer.citations))
+    parts.append(f'<div class="cramp-notice">{render(NOTICE)}</div>')
+    if sources and answer.citations:
+        parts.append(sources_html(answer.citations))
+    done = " cramp-done" if lines is None else ""  # the whole answer is in: a signal for tests
+    return _one_block(f'<div class="cramp-answer{done}">' + "".join(parts) + "</div>")
+
+
+def message_html(text: str, done: bool = True) -> str:
+    """A plain message (a prompt, an error, a reader's question) as escaped HTML."""
+    css = "cramp-answer cramp-done" if done else "cramp-answer"
+    return _one_block(f'<div class="{css}"><p>{html.escape(text)}</p></div>')
+
+
+def _one_block(fragment: str) -> str:
+    # The chat renders Markdown around HTML blocks; a blank line would end the block and
+    # let Markdown loose on article text inside it.
+    return re.sub(r"\n\s*\n", "\n", fragment)
+
+
+def _link_citations(body: str, citations: Sequence[Citation]) -> str:
+    by_n = {c.n: c for c in citations}
+
+    def replace(match: re.Match[str]) -> str:
+        numbers = [int(n) for n in re.findall(r"[0-9]+", match.group(1))]
+        marks = "".join(_cite_link(by_n[n]) if n in by_n else f"[{n}]" for n in numbers)
+        if not match.group(2):
+            return marks
+        titles = list(dict.fromkeys(by_n[n].title for n in numbers if n in by_n))
+        said_by = html.escape("Said by: " + "; ".join(titles), quote=True)
+        return f'{marks} <span class="cramp-agree" title="{said_by}">{match.group(2)[1:]}</span>'
+
+    return _MARKERS.sub(replace, body)
+
+
+def _cite_link(c: Citation) -> str:
+    where = ", ".join(x for x in (c.title, c.publisher) if x)
+    return (f'<a class="cramp-cite" href="{html.escape(article_url(c))}" {NEW_TAB} '
+            f'title="Source {c.n}: {html.escape(where)}">'
+            f"[{c.n}]</a>")
 
 
 def sources_html(citations: Sequence[Citation]) -> str:
-    """The collapsible 'Sources' panel under an answer: one entry per cited passage."""
+    """The collapsible Sources panel: each cited passage with its provenance, the quoted
+    sentences highlighted and the list structure kept."""
     entries = []
     for c in citations:
-        where = " · ".join(html.escape(x) for x in (c.publisher, c.section) if x)
         local = [(s - c.passage_start, e - c.passage_start) for s, e in c.spans]
-        passage = _mark(c.passage, local).replace("\n", "<br>")
+        links = [f'<a href="{html.escape(article_url(c))}" {NEW_TAB}>Open the article at this '
+                 "passage</a>"]
+        original = _original_link(c.url)
+        links += [original] if original else []
         entries.append(
-            f'<div class="cramp-source"><b>[{c.n}] {html.escape(c.title)}</b>'
-            + (f" — {where}" if where else "")
-            + f"<blockquote>{passage}</blockquote>"
-            + f'<a href="{html.escape(article_url(c))}" target="_blank" rel="noopener">'
-            + "Open the article</a></div>")
-    return "".join(entries)
+            f'<li class="cramp-source"><p class="cramp-source-title">[{c.n}] '
+            f"<b>{html.escape(c.title)}</b></p>"
+            + _provenance(c.publisher, c.published, c.section)
+            + f"<blockquote>{render(c.passage, local)}</blockquote>"
+            + f'<p class="cramp-links">{" · ".join(links)}</p></li>')
+    return (f'<details class="cramp-sources"><summary>Sources ({len(citations)})</summary>'
+            f'<ol class="cramp-source-list">{"".join(entries)}</ol></details>')
 
 
-def _mark(text: str, spans: Sequence[tuple[int, int]]) -> str:
-    """Escape ``text`` and wrap each (start, end) span in <mark>."""
-    out, pos = [], 0
-    for start, end in sorted(spans):
-        start, end = max(start, pos), min(end, len(text))
-        if start >= end:
-            continue
-        out += [html.escape(text[pos:start]), "<mark>", html.escape(text[start:end]), "</mark>"]
-        pos = end
-    out.append(html.escape(text[pos:]))
-    return "".join(out)
+def _provenance(publisher: str | None, published: str | None, section: str = "") -> str:
+    parts = [html.escape(x) for x in (publisher, display_date(published), section) if x]
+    return f'<p class="cramp-prov">{" · ".join(parts)}</p>' if parts else ""
 
 
-def article_html(title: str, body: str, spans: Sequence[tuple[int, int]]) -> str:
-    """A whole article as a page, the cited spans highlighted and the first one in view."""
-    from markdown_it import MarkdownIt
-
-    marked = _insert_sentinels(body, spans)
-    rendered = MarkdownIt("commonmark", {"html": False}).render(marked)  # raw HTML -> text
-    rendered = rendered.replace(_OPEN, '<mark id="cited">', 1)
-    rendered = rendered.replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
-    return _PAGE.format(title=html.escape(title), body=rendered)
+def _original_link(url: str | None) -> str | None:
+    good = safe_url(url)
+    if not good:
+        return None
+    host = urlsplit(good).hostname or good
+    return link(good, f"Original at {host}", f"Original at {host} (opens in a new tab)")
 
 
-def _insert_sentinels(body: str, spans: Sequence[tuple[int, int]]) -> str:
-    """Put open/close sentinels around each span, line by line, so blocks stay intact."""
-    cuts: list[tuple[int, str]] = []
-    for start, end in spans:
-        start, end = max(0, start), min(len(body), end)
-        pos = start
-        while pos < end:
-            line_end = body.find("\n", pos)
-            seg_end = end if line_end == -1 or line_end >= end else line_end
-            line_start = body.rfind("\n", 0, pos) + 1
-            marker = _BLOCK_MARKER.match(body, line_start)
-            seg_start = max(pos, marker.end()) if marker and pos <= marker.end() else pos
-            if seg_start < seg_end:
-                cuts += [(seg_start, _OPEN), (seg_end, _CLOSE)]
-            pos = seg_end + 1
-    for offset, sentinel in sorted(cuts, key=lambda c: c[0], reverse=True):
-        body = body[:offset] + sentinel + body[offset:]
-    return body
+def display_date(published: str | None) -> str | None:
+    """An ISO date as "12 March 2023"; any other date as the source wrote it."""
+    if not published:
+        return None
+    try:
+        day = dt.date.fromisoformat(published[:10])
+    except ValueError:
+        return published
+    return f"{day.day} {day:%B %Y}"
+
+
+def article_html(article: Article, spans: Sequence[tuple[int, int]]) -> str:
+    """A whole article as a page: a header with where it came from and a way back to the
+    chat, the cited spans highlighted, and the first one scrolled into view with its
+    section heading and a line of context above it."""
+    body = render(article.body, spans, anchor=True)
+    if not body.lstrip().startswith("<h1>"):
+        body = f"<h1>{html.escape(article.title)}</h1>\n{body}"
+    original = _original_link(article.url)
+    header = (_provenance(article.publisher, article.published)
+              + (f'<p class="meta">{original}</p>' if original else ""))
+    return _PAGE.format(title=html.escape(article.title), header=header, body=body,
+                        script=SCROLL_JS)
 
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
 <title>{title}</title>
 <style>
-body {{ font-family: system-ui, sans-serif; max-width: 46rem; margin: 2rem auto;
-       padding: 0 1rem; line-height: 1.55; color: #1f2328; }}
-mark {{ background: #ffe58a; padding: 0 .1em; }}
-.notice {{ font-size: .9em; color: #57606a; border-top: 1px solid #d0d7de; margin-top: 2rem;
+body {{ font-family: system-ui, sans-serif; max-width: 46rem; margin: 0 auto;
+       padding: 0 1rem 2rem; line-height: 1.55; color: #1f2328; background: #fff; }}
+header {{ border-bottom: 1px solid #d0d7de; padding: .75rem 0 .5rem; }}
+header p {{ margin: .25rem 0; }}
+.cramp-prov, .meta {{ color: #404750; }}
+a {{ color: #0a58ca; }}
+mark {{ background: #ffe58a; color: #1f2328; padding: 0 .1em; }}
+mark#cited {{ scroll-margin-top: 4.5em; }}
+.notice {{ font-size: .95em; color: #404750; border-top: 1px solid #d0d7de; margin-top: 2rem;
            padding-top: .5rem; }}
 </style></head>
-<body><main>{body}</main>
-<p class="notice">Highlighted: the passage an answer cited. Not medical advice.</p>
+<body>
+<header><nav><a href="/">← Back to the chat</a></nav>{header}</header>
+<main>{body}</main>
+<footer><p class="notice">Highlighted: the passage an answer cited. Not medical advice.</p>
+</footer>
+<script>{script}</script>
 </body></html>
+"""
+
+# Show the first highlight with its section heading (when near) and a line above it.
+SCROLL_JS = """
+window.addEventListener("load", () => requestAnimationFrame(() => {
+  const mark = document.getElementById("cited");
+  if (!mark) return;
+  const line = parseFloat(getComputedStyle(mark.parentElement).lineHeight) || 24;
+  const top = mark.getBoundingClientRect().top + scrollY;
+  let target = top - 2 * line;
+  const heads = [...document.querySelectorAll("main h1, main h2, main h3, main h4")]
+    .filter(h => h.compareDocumentPosition(mark) & Node.DOCUMENT_POSITION_FOLLOWING);
+  const head = heads[heads.length - 1];
+  if (head) {
+    const headTop = head.getBoundingClientRect().top + scrollY - line / 2;
+    if (top - headTop < innerHeight * 0.6) target = Math.min(target, headTop);
+  }
+  scrollTo(0, Math.max(0, target));
+  document.body.dataset.scrolled = "1";
+}));
 """

@@ -1,259 +1,164 @@
-"""The web app: a chat with cited, streamed answers and a library tab for admins.
+"""The web app's page: a chat with cited, streamed answers, and the Library tab.
 
-A thin layer over :class:`assistant.library.Library`; nothing here loads a model or an
-index at import time. Per-user state travels in the chat history, never in globals.
+A thin layer over :class:`assistant.app.library.Library`; nothing here loads a model or an
+index at import time. Per-reader state (earlier turns, the answers behind the thumbs)
+travels in ``gr.State``, never in globals. ``/ask`` is the one public API; every other
+event is private.
 """
 
 from __future__ import annotations
 
-import html
+import logging
 import os
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
-from fastapi import FastAPI, HTTPException  # noqa: E402
-from fastapi.responses import HTMLResponse  # noqa: E402
 
 from ..answer.compose import NOTICE  # noqa: E402
-from ..errors import AssistantError, QuestionError  # noqa: E402
+from ..errors import AssistantError  # noqa: E402
+from ..inputs import EMPTY, clean_history, clean_text  # noqa: E402
 from ..types import Answer  # noqa: E402
 from .library import Library  # noqa: E402
-from .render import article_html, sources_html  # noqa: E402
+from .library_tab import library_tab  # noqa: E402
+from .render import answer_html, message_html  # noqa: E402
 
+log = logging.getLogger("assistant.app")
 EXAMPLES = [
     "What causes inner thigh cramps?",
     "How do I stop a thigh cramp when it happens?",
     "When should I see a doctor about leg cramps?",
     "What foods help prevent leg cramps?",
 ]
-SEARCHING = "_Searching the articles…_"
-EMPTY = "Please type a question about leg or thigh cramps — for example, what causes them."
-# System fonts only: the page renders offline, with nothing fetched from outside.
-THEME = gr.themes.Base(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-CSS = ".cramp-source blockquote{margin:.4em 0;padding-left:.8em;border-left:3px solid #ccc}" \
-      ".cramp-source{margin-bottom:.8em} mark{background:#ffe58a}"
+SEARCHING = "Searching the articles…"
+FAILED = "Something went wrong while answering: please ask again in a moment."
+ANSWERS = "answer"  # one concurrency group: chat and /ask share the limit
+Message = dict[str, Any]
+Session = dict[str, Any]  # {"pairs": [(question, answer text)], "answers": {index: Answer}}
 
 
 def build_demo(library: Library) -> gr.Blocks:
     """The whole page. ``library`` is used only when events run, never while building."""
-    with gr.Blocks(title="Cramp assistant") as demo:
+    settings = library.settings
+    age = settings.upload_max_age_seconds
+    with gr.Blocks(title="Cramp assistant", delete_cache=(max(60, age // 4), age)) as demo:
         gr.Markdown("# Leg & thigh cramp assistant\nAnswers come only from our library of "
-                    "articles, with a numbered source for every statement.\n\n" + NOTICE)
+                    "articles, with a numbered source for every statement.\n\n" + NOTICE,
+                    elem_id="intro")
         with gr.Tabs():
-            with gr.Tab("Chat"):
+            with gr.Tab("Chat", elem_id="chat-tab"):
                 _chat_tab(library)
-            with gr.Tab("Library"):
-                _library_tab(library, demo)
-        gr.api(_ask_api(library), api_name="ask")
-    return demo
+            with gr.Tab("Library", elem_id="library-tab"):
+                library_tab(library, demo)
+        gr.api(_ask_api(library), api_name="ask", concurrency_id=ANSWERS,
+               concurrency_limit=settings.max_concurrent_answers)
+    return demo.queue(max_size=settings.max_queue_size, default_concurrency_limit=2)
 
 
 def _chat_tab(library: Library) -> None:
-    chatbot = gr.Chatbot(label="Chat", height=540, elem_id="chat", buttons=["copy", "copy_all"],
-                         layout="panel",
-                         placeholder="Ask about causes, symptoms, treatment, prevention or "
-                                     "when to see a doctor.")
-    with gr.Row():
-        box = gr.Textbox(show_label=False, scale=6, elem_id="question", autofocus=True,
-                         placeholder="Ask a question about leg or thigh cramps")
-        ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-        clear = gr.Button("Clear", scale=1, elem_id="clear")
-    gr.Examples(EXAMPLES, inputs=box, label="Try asking")
+    limit = library.settings.max_concurrent_answers
+    session = gr.State({"pairs": [], "answers": {}})
+    with gr.Row(elem_id="examples"):
+        gr.Markdown("**Try asking:**", elem_id="try-asking")
+        buttons = [gr.Button(q, size="sm", elem_classes="cramp-example") for q in EXAMPLES]
+    chatbot = gr.Chatbot(label="Conversation", show_label=False, elem_id="chat", height="52vh",
+                         buttons=["copy", "copy_all"], layout="panel", latex_delimiters=[],
+                         placeholder="Answers appear here, each statement with its source.")
+    with gr.Row(elem_id="ask-row"):
+        box = gr.Textbox(label="Your question", show_label=False, scale=6, elem_id="question",
+                         placeholder="Ask a question about leg or thigh cramps", max_lines=4)
+        ask = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="ask")
+        clear = gr.Button("Clear", scale=1, min_width=70, elem_id="clear")
     respond = _responder(library)
+    chat: dict[str, Any] = {"api_visibility": "private", "concurrency_id": ANSWERS,
+                            "concurrency_limit": limit}
     for trigger in (box.submit, ask.click):
-        trigger(respond, [box, chatbot], [chatbot, box], api_visibility="private",
-                concurrency_limit=8)
-    clear.click(lambda: ([], ""), None, [chatbot, box], api_visibility="private")
+        trigger(respond, [box, chatbot, session], [chatbot, box, session], **chat)
+    for button, question in zip(buttons, EXAMPLES, strict=True):
+        button.click(_asking(respond, question), [chatbot, session], [chatbot, box, session],
+                     **chat)
+    clear.click(lambda: ([], "", {"pairs": [], "answers": {}}), None, [chatbot, box, session],
+                api_visibility="private")
+    if library.feedback is not None:
+        chatbot.like(_rater(library), [session], None, api_visibility="private")
 
 
-def _responder(library: Library) -> Any:
-    def respond(message: str, history: list[dict[str, Any]]) -> Iterator[tuple[list, str]]:
+def _asking(respond: Callable[..., Iterator[Any]], question: str) -> Callable[..., Iterator[Any]]:
+    """An example button's handler: the example is asked at once, in one tap."""
+    def ask_example(history: list[Message], session: Session) -> Iterator[Any]:
+        yield from respond(question, history, session)
+    return ask_example
+
+
+def _responder(library: Library) -> Callable[..., Iterator[Any]]:
+    turns = library.settings.max_history_turns
+
+    def respond(message: str, history: list[Message],
+                session: Session) -> Iterator[tuple[list[Message], str, Session]]:
         history = list(history or [])
-        if not (message or "").strip():
-            yield history + [_assistant(EMPTY)], ""
+        text = clean_text(message if isinstance(message, str) else "")
+        if not text.strip():
+            yield history + [_bot(message_html(EMPTY))], "", session
             return
-        history += [{"role": "user", "content": html.escape(message, quote=False)},
-                    _assistant(SEARCHING)]
-        yield history, ""
-        try:
-            answer = library.assistant().ask(message, _pairs(history[:-2]))
-        except (QuestionError, AssistantError) as exc:
-            history[-1] = _assistant(html.escape(str(exc), quote=False))
-            yield history, ""
+        history += [{"role": "user", "content": message_html(text)},
+                    _bot(message_html(SEARCHING, done=False))]
+        yield history, "", session
+        answer = _answer(library, text, session["pairs"], history)
+        if answer is None:
+            yield history, "", session
             return
-        lines = _display(answer).split("\n")
-        for i in range(1, len(lines) + 1):  # stream the answer in, line by line
-            history[-1] = _assistant("\n".join(lines[:i]))
-            yield history, ""
-        if answer.citations:
-            history.append({"role": "assistant", "content": sources_html(answer.citations),
-                            "metadata": {"title": f"Sources ({len(answer.citations)})",
-                                         "status": "done"}})
-            yield history, ""
+        lines = answer.body.count("\n") + 1
+        for i in range(1, lines + 1):  # stream the answer in, line by line
+            history[-1] = _bot(answer_html(answer, lines=i, sources=False))
+            yield history, "", session
+        history[-1] = _bot(answer_html(answer))
+        pairs = [*session["pairs"], (answer.question, answer.text)][-turns:] if turns else []
+        answers = {k: v for k, v in session["answers"].items() if k >= len(history) - 4 * turns}
+        yield history, "", {"pairs": pairs, "answers": {**answers, len(history) - 1: answer}}
     return respond
 
 
-def _assistant(text: str) -> dict[str, Any]:
-    return {"role": "assistant", "content": text}
+def _answer(library: Library, text: str, pairs: list[tuple[str, str]],
+            history: list[Message]) -> Answer | None:
+    """The answer, or None with a friendly message put in place of "Searching…"."""
+    try:
+        return library.ask(text, pairs)
+    except AssistantError as exc:
+        history[-1] = _bot(message_html(str(exc)))
+    except Exception:  # the reader gets a message, never a cut-off stream or a traceback
+        log.exception("answering failed")
+        history[-1] = _bot(message_html(FAILED))
+    return None
 
 
-def _display(answer: Answer) -> str:
-    """The answer as shown: article text escaped, so HTML in an article stays text."""
-    head = [f"_{html.escape(line, quote=False)}_" for line in answer.preface()]
-    body = html.escape(answer.text, quote=False)
-    return "\n\n".join([*head, body]) if head else body
+def _bot(content: str) -> Message:
+    return {"role": "assistant", "content": content}
 
 
-def _pairs(history: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """(question, answer) pairs from the chat, for follow-up questions."""
-    pairs: list[tuple[str, str]] = []
-    for msg in history:
-        if msg.get("metadata") and msg["metadata"].get("title"):
-            continue  # a sources panel, not part of the conversation
-        text = html.unescape(_text(msg.get("content")))
-        if msg.get("role") == "user":
-            pairs.append((text, ""))
-        elif pairs and not pairs[-1][1]:
-            pairs[-1] = (pairs[-1][0], text)
-    return pairs
+def _rater(library: Library) -> Callable[..., None]:
+    def rate(data: gr.LikeData, session: Session) -> None:
+        index = data.index if isinstance(data.index, int) else data.index[0]
+        answer = (session or {}).get("answers", {}).get(index)
+        if answer is not None and isinstance(data.liked, bool):
+            library.rate("up" if data.liked else "down", answer)
+    return rate
 
 
-def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(_text(c) for c in content)
-    if isinstance(content, dict):
-        return str(content.get("text") or content.get("content") or "")
-    return ""
+def _ask_api(library: Library) -> Callable[..., dict[str, Any]]:
+    settings = library.settings
 
-
-def _ask_api(library: Library) -> Any:
     def ask(question: str, history: list[list[str]] | None = None) -> dict[str, Any]:
-        """Ask a question; returns the answer text, its citations and the audit record."""
-        pairs = [(str(p[0]), str(p[1])) for p in (history or []) if len(p) == 2]
+        """Ask a question; returns the answer text, its citations and the audit record.
+        ``history``: the earlier turns as [question, answer] pairs, oldest first."""
         try:
-            return library.assistant().ask(question, pairs).to_dict()
+            pairs = clean_history(history, settings.max_history_turns,
+                                  settings.max_question_chars)
+            return library.ask(question, pairs).to_dict()
         except AssistantError as exc:
             raise gr.Error(str(exc)) from exc
+        except Exception as exc:
+            log.exception("/ask failed")
+            raise gr.Error(FAILED) from exc
     return ask
-
-
-def _library_tab(library: Library, demo: gr.Blocks) -> None:
-    status = gr.Markdown(elem_id="index-status")
-    table = gr.Dataframe(headers=["id", "title", "publisher", "added", "chunks"],
-                         interactive=False, elem_id="articles", wrap=True)
-    if not library.admin_enabled:
-        gr.Markdown("**Library changes are disabled.** Set the `CRAMP_ADMIN_PASSWORD` "
-                    "environment variable and restart the app to enable them.")
-    password = gr.Textbox(label="Admin password", type="password", elem_id="password")
-    files = gr.File(label="Add articles (.txt, .md, .html, .pdf)", file_count="multiple",
-                    file_types=[".txt", ".md", ".markdown", ".html", ".htm", ".pdf"],
-                    elem_id="upload")
-    with gr.Row():
-        add = gr.Button("Add articles", elem_id="add")
-        rebuild = gr.Button("Rebuild index", variant="primary", elem_id="rebuild")
-        full = gr.Checkbox(label="Full rebuild (embed every passage again)", value=False,
-                           elem_id="full")
-    with gr.Row():
-        chosen = gr.Dropdown(label="Article to remove", choices=[], elem_id="remove-choice")
-        remove = gr.Button("Remove article", elem_id="remove")
-    log = gr.Textbox(label="Report", lines=12, interactive=False, elem_id="log")
-
-    refresh, do_add, do_remove, do_rebuild = _library_actions(library)
-    outputs = [status, table, chosen]
-    private: dict[str, Any] = {"api_visibility": "private"}
-    demo.load(refresh, None, outputs, **private)
-    add.click(do_add, [files, password], log, **private).then(refresh, None, outputs, **private)
-    remove.click(do_remove, [chosen, password], log, **private).then(refresh, None, outputs,
-                                                                     **private)
-    rebuild.click(do_rebuild, [password, full], log, **private).then(refresh, None, outputs,
-                                                                     **private)
-
-
-def _library_actions(library: Library) -> tuple[Any, Any, Any, Any]:
-    """The Library tab's event handlers: refresh, add, remove, rebuild."""
-    def refresh() -> tuple[str, list[list[Any]], Any]:
-        rows = library.articles()
-        return (_status_markdown(library),
-                [[r.article_id, r.title, r.publisher, r.added, r.chunks] for r in rows],
-                gr.Dropdown(choices=[r.article_id for r in rows], value=None))
-
-    def do_add(paths: list[str] | None, pw: str) -> str:
-        if not paths:
-            return "Choose one or more files first."
-        return _guarded(lambda: library.add([Path(p) for p in paths], pw))
-
-    def do_remove(article_id: str | None, pw: str) -> str:
-        if not article_id:
-            return "Choose an article first."
-        return _guarded(lambda: library.remove(article_id, pw))
-
-    def do_rebuild(pw: str, everything: bool,
-                   progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
-        def report(stage: str, done: int, total: int) -> None:
-            progress(done / total if total else 1.0, desc=f"{stage} {done}/{total}")
-        return _guarded(lambda: library.rebuild(pw, report, full=everything).summary())
-
-    return refresh, do_add, do_remove, do_rebuild
-
-
-def _guarded(action: Any) -> str:
-    try:
-        return str(action())
-    except AssistantError as exc:
-        return str(exc)
-
-
-def _status_markdown(library: Library) -> str:
-    s = library.status()
-    if not s.built:
-        return f"**Index:** none yet — {s.corpus_articles} articles in the library."
-    return (f"**Index:** {s.chunks} passages from {s.indexed_articles} articles · model "
-            f"`{s.model}` · built {s.built_at} · **{s.state}**")
-
-
-def create_app(library: Library, demo: gr.Blocks) -> FastAPI:
-    """The served application: the Gradio page at / and the article viewer beside it."""
-    app = FastAPI()
-
-    @app.get("/article/{article_id}", response_class=HTMLResponse)
-    def article(article_id: str, spans: str = "") -> HTMLResponse:
-        try:
-            doc = library.article(article_id)
-        except AssistantError as exc:
-            raise HTTPException(status_code=404, detail=str(exc)) from exc
-        return HTMLResponse(article_html(doc.title, doc.body, _parse_spans(spans)))
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, Any]:
-        return {"ok": True, "articles": library.status().corpus_articles}
-
-    return gr.mount_gradio_app(app, demo, path="/", theme=THEME, css=CSS,
-                               max_file_size=library.settings.max_upload_bytes)
-
-
-def _parse_spans(spans: str) -> list[tuple[int, int]]:
-    out = []
-    for part in spans.split(","):
-        start, _, end = part.partition("-")
-        if start.isdigit() and end.isdigit() and int(start) < int(end):
-            out.append((int(start), int(end)))
-    return out
-
-
-def serve(library: Library, demo: gr.Blocks) -> None:
-    """Bring the index up to date and load the assistant, then serve on the configured host."""
-    import uvicorn
-
-    built = library.prepare()
-    if built:
-        print(built, flush=True)
-    settings = library.settings
-    print(f"Cramp assistant on http://{settings.host}:{settings.port}", flush=True)
-    uvicorn.run(create_app(library, demo), host=settings.host, port=settings.port,
-                log_level="warning")
