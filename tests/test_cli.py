@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from assistant.cli import cli
 
-from .conftest import DEV_SET, SEEDS
+from .conftest import DEV_SET, EVAL, SEEDS
 
 
 def test_cli_end_to_end(tmp_path: Path) -> None:
@@ -64,17 +64,23 @@ def test_cli_end_to_end(tmp_path: Path) -> None:
     assert bad.exit_code == 1 and "not an article id" in bad.output
 
 
-def test_eval_command_reports_metrics(built) -> None:  # type: ignore[no-untyped-def]
-    result = CliRunner().invoke(cli, ["eval", str(DEV_SET), "--json", "--index",
-                                      str(built.index_dir)],
-                                env={"CRAMP_CORPUS_DIR": str(built.corpus_dir)})
+def test_eval_command_reports_both_halves_and_a_grown_library(built) -> None:  # type: ignore[no-untyped-def]
+    corpus_before = sorted(p.name for p in built.corpus_dir.glob("*.md"))
+    result = CliRunner().invoke(cli, [
+        "eval", str(DEV_SET), "--grow", str(EVAL / "articles" / "cdc_heat_cramps.md"),
+        "--json", "--index", str(built.index_dir), "--corpus", str(built.corpus_dir)])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    overall = report["retrieval"]["overall"]
-    assert set(overall) == {"hit@1", "hit@5", "mrr@10", "evidence_recall@10"}
+    assert list(report) == ["shipped library (5 articles)", "grown library (6 articles)"]
+    shipped = report["shipped library (5 articles)"]
+    assert set(shipped["halves"]) == {"tune", "check", "all"}
+    overall = shipped["halves"]["all"]
+    assert {"hit@1", "hit@5", "mrr@10", "key_point_coverage", "abstention_accuracy"} <= set(
+        overall)
     # Floors a little under the measured figures: a drop in retrieval quality fails CI.
-    assert overall["hit@1"] >= 0.72 and overall["hit@5"] >= 0.94, overall
-    assert "causes" in report["retrieval"]["by_category"]
+    assert overall["hit@1"] >= 0.55 and overall["hit@5"] >= 0.80, overall
+    assert "causes" in shipped["by_category"]
+    assert sorted(p.name for p in built.corpus_dir.glob("*.md")) == corpus_before
 
 
 def test_help_and_status_do_not_import_torch(built) -> None:  # type: ignore[no-untyped-def]

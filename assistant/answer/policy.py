@@ -29,8 +29,8 @@ _PERSONAL = re.compile(
     r"\b|with my (medication|medicine|pills|tablets|prescription)|should (i|we) stop taking)\b",
     re.I)
 # "Can I take X?": answered only with what the articles themselves say about X.
-_TAKE = re.compile(r"\b(can|could|should|may|must|do) (i|we|he|she|they|my \w+) (take|try|"
-                   r"use|have) (?P<what>[^?.!,]{2,60}?)(?=\s+(for|to|when|if|while|because|"
+_TAKE = re.compile(r"\b(can|could|should|may|must|do) (i|we|he|she|they|my \w+) take "
+                   r"(?P<what>[^?.!,]{2,60}?)(?=\s+(for|to|when|if|while|because|"
                    r"during|and|or|after|before)\b|[?.!,]|$)", re.I)
 
 

@@ -68,9 +68,9 @@ def understand(question: str, history: Sequence[tuple[str, str]], lexicon: Lexic
     """The :class:`Query` for ``question`` asked after ``history`` (question, answer) pairs."""
     previous = next((q for q, _ in reversed(history) if q and q.strip()), None)
     follows = previous is not None and is_follow_up(question, lexicon, settings.everyday_words)
-    standalone = f"{question} (following on from: {previous})" if follows else question
     fixed, corrected = _correct(question, lexicon) if settings.correct_spelling \
         else (question, ())
+    standalone = f"{fixed} (following on from: {previous})" if follows else fixed
     search = f"{fixed} {_topic_of(previous, question, lexicon)}" if follows and previous \
         else fixed
     bridges = lexicon.bridged(set(content_words(search))) if settings.term_bridges else []

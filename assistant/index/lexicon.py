@@ -119,11 +119,11 @@ class Lexicon:
     def bridged(self, stems: set[str]) -> list[Bridge]:
         """Bridges named in ``stems`` by one of their rare words, on either side.
 
-        A rare word is in at most one passage in fifty (two at least): "cause" in
+        A rare word is in at most one passage in ten (two at least): "cause" in
         "identifiable cause (secondary leg cramps)" is everywhere in a cramps library and
         names nothing, "statins" or "cholesterol" name their bridge.
         """
-        rare = max(2, self.passages // 50)
+        rare = max(2, self.passages // 10)
         return [b for b in self.bridges
                 if any(s in stems and self.stem_df.get(s, 0) <= rare for s in b.term | b.gloss)]
 
