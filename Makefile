@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test install browser lint bench clean
+.PHONY: run test install browser lint bench eval clean
 
 run: install  ## install, then start the app on 127.0.0.1 (it builds a missing or stale index)
 	GRADIO_ANALYTICS_ENABLED=False $(BIN)/python app.py
@@ -47,6 +47,10 @@ lint: install
 bench: install  ## speed figures: search vs one embedding, build vs raw encode
 	$(BIN)/python scripts/bench_search.py
 	$(BIN)/python scripts/bench_build.py
+
+eval: install  ## answer quality: both halves, the shipped library and one grown by tests/data/eval/articles
+	$(BIN)/python -m assistant eval tests/data/eval/dev.jsonl tests/data/eval/dev_more.jsonl \
+	  tests/data/eval/library.jsonl --grow tests/data/eval/articles
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .browser-tools
