@@ -133,6 +133,9 @@ class Settings(BaseSettings):
     statement_subject_weight: float = Field(
         0.4, ge=0, description="Weight, in a statement's score, of the share of the "
         "question's subject (by rarity) it names.")
+    hub_weight: float = Field(
+        0.6, ge=0, description="Taken from a statement's score per unit of its mean cosine "
+        "with every sentence of the library (generic sentences are close to everything).")
     statement_amount_weight: float = Field(
         0.2, ge=0, description="Added to a statement that gives an amount when the question "
         "asks how much, long, many or often.")

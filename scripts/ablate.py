@@ -38,6 +38,7 @@ OFF: dict[str, dict[str, object]] = {
     "mute_signposts": {"mute_signposts": False},
     "subject_in_search": {"subject_weight": 0.0},
     "subject_in_statements": {"statement_subject_weight": 0.0},
+    "generic_statement_penalty": {"hub_weight": 0.0},
     "foreign_word_check": {"max_foreign_specificity": 1.0},
     "amount_check": {"require_amount": False},
 }

@@ -92,7 +92,8 @@ class Chooser:
         unit.similarity = float(sims[:, 0].max())
         s = self.settings
         query = scored.query
-        unit.score = (unit.similarity + s.statement_passage_weight * behind
+        hub = float(self.sentences.hubness(unit.row)) if s.hub_weight else 0.0
+        unit.score = (unit.similarity - s.hub_weight * hub + s.statement_passage_weight * behind
                       + s.statement_subject_weight * self.names(unit.text, query.subject)
                       + (s.statement_amount_weight
                          if query.wants_amount and AMOUNT.search(unit.text) else 0.0))

@@ -126,8 +126,14 @@ class Space:
 
     def __init__(self, vectors: np.ndarray, center: bool) -> None:
         self.vectors = vectors
-        self.mean = np.asarray(vectors, dtype=np.float32).mean(axis=0) if center and len(vectors) \
-            else None
+        self.average = np.asarray(vectors, dtype=np.float32).mean(axis=0) if len(vectors) \
+            else np.zeros(vectors.shape[1], np.float32)
+        self.mean = self.average if center else None
+
+    def hubness(self, row: int) -> float:
+        """A vector's mean cosine with all the library's vectors: high for generic sentences
+        ("Cramps often affect the calf") that sit close to every question."""
+        return float(np.asarray(self.vectors[row], dtype=np.float32) @ self.average)
 
     def cosines(self, rows: np.ndarray | list[int], queries: np.ndarray) -> np.ndarray:
         """(len(rows), len(queries)) cosines."""
