@@ -139,7 +139,7 @@ class Assistant:
         """The ``k`` passages (default ``settings.top_k``) that best answer ``question``;
         a follow-up is made standalone from ``history`` first."""
         query = self.understand(question, history)
-        return self._composer.retriever.search(query, k or self.settings.top_k)
+        return self._composer.search(query, k or self.settings.top_k)
 
     def ask(self, question: str, history: History | None = None) -> Answer:
         """A cited answer composed from the articles, or an honest "not covered"."""

@@ -102,6 +102,12 @@ class Settings(BaseSettings):
         0.2, ge=0, description="Weight of the share of the question's subject (each word "
         "weighed by its rarity in the library and in English) a passage names.")
 
+    rerank_depth: int = Field(
+        10, gt=0, description="Best passages ranked again by the best statement each holds.")
+    rerank_weight: float = Field(
+        0.6, ge=0, description="Weight of a passage's best statement score in that second "
+        "ranking (0: search order only).")
+
     # Answering
     max_question_chars: int = Field(
         1000, gt=10, description="Longer questions are cut to this length (with a note)."

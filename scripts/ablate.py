@@ -37,6 +37,7 @@ OFF: dict[str, dict[str, object]] = {
     "question_parts": {"question_parts": False},
     "mute_signposts": {"mute_signposts": False},
     "subject_in_search": {"subject_weight": 0.0},
+    "statement_rerank": {"rerank_weight": 0.0},
     "subject_in_statements": {"statement_subject_weight": 0.0},
     "generic_statement_penalty": {"hub_weight": 0.0},
     "foreign_word_check": {"max_foreign_specificity": 1.0},

@@ -11,14 +11,14 @@ articles say nothing about it; number the citations and render.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..index.lexicon import specificity
 from ..settings import Settings
 from ..textutil import content_words, stem, words
-from ..types import Answer, Citation
+from ..types import Answer, Citation, Hit
 from . import policy
-from .choose import Chooser, Point
+from .choose import Candidate, Chooser, Point
 from .retrieval import Retriever, Scored
 from .statements import AMOUNT, Unit
 from .understand import Kind, Query, subject_of
@@ -81,15 +81,39 @@ class Composer:
     def answer(self, query: Query) -> Answer:
         if query.refusal:
             return self._abstain(query, query.refusal)
-        scored = self.retriever.score(query)
-        if not self.evidence(scored).covers(self.settings):
+        found = self.retriever.score(query)
+        if not self.evidence(found).covers(self.settings):
             return self._abstain(query, NOT_COVERED)
+        ranked, candidates = self.rank(found)
         doctor = self._doctor_points(query)
         taken = {self._where(u) for p in doctor for u in p.units}
-        points = [p for p in self._points(scored) if self._where(p.lead) not in taken]
+        points = [p for p in self._points(found, ranked, candidates)
+                  if self._where(p.lead) not in taken]
         if not points and not doctor:
             return self._abstain(query, NOT_COVERED)
         return self._render(query, doctor, points)
+
+    def search(self, query: Query, k: int) -> list[Hit]:
+        """The ``k`` best passages, in the order answers use them."""
+        scored, _ = self.rank(self.retriever.score(query))
+        return [Hit(chunk=self.index.chunks[int(scored.chunk_ids[j])],
+                    score=float(scored.scores[j]), similarity=float(scored.similarity[j]),
+                    rank=r + 1) for r, j in enumerate(scored.order()[:k])]
+
+    def rank(self, scored: Scored) -> tuple[Scored, list[Candidate]]:
+        """The best passages ranked again by the best statement each holds (a passage is as
+        good as what it can say to the question), and those statements."""
+        depth, weight = self.settings.rerank_depth, self.settings.rerank_weight
+        candidates = self.chooser.candidates(scored, depth)
+        if not (weight and candidates):
+            return scored, candidates
+        best: dict[int, float] = {}
+        for c in candidates:
+            best[c.unit.chunk_pos] = max(best.get(c.unit.chunk_pos, 0.0), c.unit.score)
+        scores = scored.scores.copy()
+        for j in scored.order()[:depth]:
+            scores[j] += weight * best.get(int(scored.chunk_ids[j]), 0.0)
+        return replace(scored, scores=scores), candidates
 
     # -- evidence -----------------------------------------------------------------------
 
@@ -107,18 +131,20 @@ class Composer:
             for j in scored.order()[: self.settings.answer_passages])
         return Evidence(float(scored.best_sentence.max()), foreign, amount)
 
-    def _points(self, scored: Scored) -> list[Point]:
-        query = scored.query
-        candidates = self.chooser.candidates(scored, self.settings.answer_passages)
+    def _points(self, found: Scored, ranked: Scored, statements: list[Candidate]) -> list[Point]:
+        """Statements of the passages search found best, and of the one ranked first."""
+        query = found.query
+        top = ranked.order()[:1]
+        best = int(ranked.chunk_ids[top[0]]) if len(top) else None
+        used = {int(found.chunk_ids[j]) for j in found.order()[: self.settings.answer_passages]}
+        candidates = [c for c in statements if c.unit.chunk_pos in used | {best}]
         if query.kind is Kind.SEE_DOCTOR:  # answered by the articles' medical-help guidance
             candidates = [c for c in candidates if policy.SEEK_HELP.search(c.unit.text)]
             seen = {self._where(c.unit) for c in candidates}
             extra = self.chooser.candidates(self._help_scored(_MEDICAL_HELP), 10)
             candidates += [c for c in extra if policy.SEEK_HELP.search(c.unit.text)
                            and self._where(c.unit) not in seen]
-        top = scored.order()[:1]
-        best = int(scored.chunk_ids[top[0]]) if len(top) else None
-        return self.chooser.choose(candidates, self._max_points(query.kind), scored.qvec, set(),
+        return self.chooser.choose(candidates, self._max_points(query.kind), found.qvec, set(),
                                    best)
 
     def _max_points(self, kind: Kind) -> int:

@@ -20,7 +20,6 @@ from ..index.lexicon import Lexicon
 from ..index.store import LoadedIndex
 from ..settings import Settings
 from ..textutil import content_words
-from ..types import Hit
 from .statements import says_nothing
 from .understand import Query
 
@@ -57,13 +56,6 @@ class Retriever:
                              dtype=bool) if settings.mute_signposts else None
         self.passages = Space(index.vectors, settings.center_vectors)
         self.sentences = Space(index.sentence_vectors, settings.center_vectors)
-
-    def search(self, query: Query, k: int) -> list[Hit]:
-        scored = self.score(query)
-        order = scored.order()[:k]
-        return [Hit(chunk=self.index.chunks[int(scored.chunk_ids[j])],
-                    score=float(scored.scores[j]), similarity=float(scored.similarity[j]),
-                    rank=r + 1) for r, j in enumerate(order)]
 
     def score(self, query: Query) -> Scored:
         n = len(self.index.chunks)
