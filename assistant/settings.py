@@ -86,15 +86,9 @@ class Settings(BaseSettings):
     term_bridges: bool = Field(
         True, description="Search an article term's explanation with it and the other way "
         "round, as the articles pair them ('PAD (peripheral artery disease)').")
-    mute_signposts: bool = Field(
-        True, description="Leave sentences that say nothing (signposts such as 'in this "
-        "article we will explore...', questions) out of a passage's best-sentence score.")
     center_vectors: bool = Field(
         False, description="Measure cosines after subtracting the library's mean vector, so "
         "what a sentence says beyond the library's common topic counts.")
-    word_families: bool = Field(
-        True, description="Search a library word of the same family for a question word "
-        "the library does not use ('pregnant' -> 'pregnancy').")
     question_parts: bool = Field(
         True, description="Search each half of an either/or or two-part question too.")
 
@@ -122,15 +116,17 @@ class Settings(BaseSettings):
         0.6, ge=-1, le=1, description="Best question-sentence cosine at which the articles "
         "cover the question whatever words it uses.")
     max_foreign_specificity: float = Field(
-        0.6, ge=0, le=1, description="Between the two cosines above, a question is not "
-        "covered when it names a word the library never uses that is at least this specific "
-        "in English (0: everyday word, 1: rarer than any in the English word list).")
+        0.6, ge=0, le=1, description="Below min_relevance_alone, a question is not covered "
+        "when it names a word the library never uses that is at least this specific in "
+        "English (0: everyday word, 1: rarer than any in the English word list).")
+    min_relevance_named: float = Field(
+        0.3, ge=-1, le=1, description="Lower abstention threshold for a question whose rarest "
+        "specific word one of the best passages names.")
+    evidence_passages: int = Field(
+        3, gt=0, description="Best passages searched for the question's rare word.")
     everyday_words: int = Field(
         3000, gt=0, description="The commonest English words (by frequency rank) count as "
         "everyday: never specific.")
-    require_amount: bool = Field(
-        True, description="A question asking how long, much, many or often is covered only "
-        "if the best passages give an amount (below min_relevance_alone).")
     point_min_similarity: float = Field(
         0.35, ge=-1, le=1, description="Least cosine a statement needs to enter an answer.")
     statement_passage_weight: float = Field(

@@ -33,15 +33,13 @@ EVAL = ROOT / "tests" / "data" / "eval"
 OFF: dict[str, dict[str, object]] = {
     "correct_spelling": {"correct_spelling": False},
     "term_bridges": {"term_bridges": False},
-    "word_families": {"word_families": False},
     "question_parts": {"question_parts": False},
-    "mute_signposts": {"mute_signposts": False},
     "subject_in_search": {"subject_weight": 0.0},
     "statement_rerank": {"rerank_weight": 0.0},
     "subject_in_statements": {"statement_subject_weight": 0.0},
     "generic_statement_penalty": {"hub_weight": 0.0},
-    "foreign_word_check": {"max_foreign_specificity": 1.0},
-    "amount_check": {"require_amount": False},
+    "rare_word_evidence": {"min_relevance_named": 1.0},
+    "foreign_word_check": {"max_foreign_specificity": 1.01},
 }
 # mechanisms tried and left off by default: "with" switches them on
 ON: dict[str, dict[str, object]] = {"center_vectors": {"center_vectors": True}}

@@ -20,7 +20,7 @@ from ..types import Answer, Citation, Hit
 from . import policy
 from .choose import Candidate, Chooser, Point
 from .retrieval import Retriever, Scored
-from .statements import AMOUNT, Unit
+from .statements import Unit
 from .understand import Kind, Query, subject_of
 
 NOTICE = ("_Not medical advice: this summarises the library's articles. "
@@ -55,16 +55,22 @@ class Evidence:
     """What the best passages say to a question, dense and lexical together."""
 
     dense: float  # best cosine of any sentence of the candidate passages with the question
+    rare: str | None  # the question's rarest specific word, when a best passage names it
     foreign: float  # how specific (in English) the most specific subject word the library
-    #                 never uses is: "fasciitis" 1.0, "migraines" 0.5, "got" 0
-    amount: bool  # an amount is asked for and the best passages give one (or none is asked)
+    #                 never uses is: "fasciitis" 1.0, "sprained" 0.8, "got" 0
 
     def covers(self, settings: Settings) -> bool:
-        """Clearly on topic, or on topic and about nothing the library never mentions."""
+        """A sentence very close to the question; or a sentence close to it, when the
+        question names nothing specific the library never uses ("sprained ankle" in a
+        cramp library); or, as close, a passage holding its rare word (MiniLM scores rare
+        terms low: "what does idiopathic mean" is answered by the sentence that explains
+        it) and a sentence not far from it."""
         if self.dense >= settings.min_relevance_alone:
             return True
-        return self.dense >= settings.min_relevance and self.amount \
-            and self.foreign < settings.max_foreign_specificity
+        if self.foreign >= settings.max_foreign_specificity:
+            return False
+        return self.dense >= settings.min_relevance or (
+            self.rare is not None and self.dense >= settings.min_relevance_named)
 
 
 class Composer:
@@ -94,15 +100,16 @@ class Composer:
         return self._render(query, doctor, points)
 
     def search(self, query: Query, k: int) -> list[Hit]:
-        """The ``k`` best passages, in the order answers use them."""
-        scored, _ = self.rank(self.retriever.score(query))
+        """The ``k`` best passages found for the question."""
+        scored = self.retriever.score(query)
         return [Hit(chunk=self.index.chunks[int(scored.chunk_ids[j])],
                     score=float(scored.scores[j]), similarity=float(scored.similarity[j]),
                     rank=r + 1) for r, j in enumerate(scored.order()[:k])]
 
     def rank(self, scored: Scored) -> tuple[Scored, list[Candidate]]:
         """The best passages ranked again by the best statement each holds (a passage is as
-        good as what it can say to the question), and those statements."""
+        good as what it can say to the question), and those statements. Answers use the
+        first of this ranking; search keeps its own order, where this did not hold up."""
         depth, weight = self.settings.rerank_depth, self.settings.rerank_weight
         candidates = self.chooser.candidates(scored, depth)
         if not (weight and candidates):
@@ -118,18 +125,21 @@ class Composer:
     # -- evidence -----------------------------------------------------------------------
 
     def evidence(self, scored: Scored) -> Evidence:
-        """The evidence the candidate passages give for the question."""
+        """The evidence the best passages give for the question."""
         if not len(scored.scores):
-            return Evidence(-1.0, 1.0, False)
-        query, lexicon = scored.query, self.retriever.lexicon
-        everyday = self.settings.everyday_words
-        context = set(content_words(" ".join(query.context)))  # who asks is not the subject
-        foreign = max((specificity(w, everyday) for w in query.subject
+            return Evidence(-1.0, None, 1.0)
+        lexicon, everyday = self.retriever.lexicon, self.settings.everyday_words
+        rare = max((w for w in scored.query.subject if lexicon.knows(w)
+                    and lexicon.stem_df[w] <= max(2, lexicon.passages // 10)
+                    and specificity(w, everyday) > 0), key=lexicon.weight, default=None)
+        top = scored.order()[: self.settings.evidence_passages]
+        named = rare is not None and any(
+            rare in content_words(self.index.chunks[int(scored.chunk_ids[j])].embed_text)
+            for j in top)
+        context = set(content_words(" ".join(scored.query.context)))  # who asks: not a subject
+        foreign = max((specificity(w, everyday) for w in scored.query.subject
                        if not lexicon.knows(w) and w not in context), default=0.0)
-        amount = not (query.wants_amount and self.settings.require_amount) or any(
-            AMOUNT.search(self.index.chunks[int(scored.chunk_ids[j])].text)
-            for j in scored.order()[: self.settings.answer_passages])
-        return Evidence(float(scored.best_sentence.max()), foreign, amount)
+        return Evidence(float(scored.best_sentence.max()), rare if named else None, foreign)
 
     def _points(self, found: Scored, ranked: Scored, statements: list[Candidate]) -> list[Point]:
         """Statements of the passages search found best, and of the one ranked first."""

@@ -20,7 +20,6 @@ from ..index.lexicon import Lexicon
 from ..index.store import LoadedIndex
 from ..settings import Settings
 from ..textutil import content_words
-from .statements import says_nothing
 from .understand import Query
 
 
@@ -51,9 +50,6 @@ class Retriever:
         self.settings = settings
         self.keywords = KeywordIndex([c.embed_text for c in index.chunks])
         self.lexicon = Lexicon.from_texts(c.embed_text for c in index.chunks)
-        # Sentences that say nothing (signposts, questions) never speak for their passage.
-        self.mute = np.array([says_nothing(t) for c in index.chunks for t in c.sentence_texts()],
-                             dtype=bool) if settings.mute_signposts else None
         self.passages = Space(index.vectors, settings.center_vectors)
         self.sentences = Space(index.sentence_vectors, settings.center_vectors)
 
@@ -100,10 +96,7 @@ class Retriever:
         best = np.full(len(ids), -np.inf)
         # ids is sorted (np.unique), so searchsorted maps a sentence's chunk to its slot.
         slots = np.searchsorted(ids, index.sentence_owner[rows])
-        sims = self.sentences.cosines(rows, vecs).max(axis=1)
-        if self.mute is not None:
-            sims = np.where(self.mute[rows], -np.inf, sims)
-        np.maximum.at(best, slots, sims)
+        np.maximum.at(best, slots, self.sentences.cosines(rows, vecs).max(axis=1))
         return np.where(np.isfinite(best), best, fallback)
 
 

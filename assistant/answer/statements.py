@@ -183,13 +183,6 @@ def _is_item(text: str, span: tuple[int, int]) -> bool:
     return bool(_ITEM.match(text[line_start : span[1]]))
 
 
-def says_nothing(sentence: str) -> bool:
-    """A signpost ("in this article we will explore..."), a question, or a fragment: it may
-    share every word of a question and still answer none."""
-    bare = _ITEM.sub("", sentence).strip()
-    return len(bare.split()) < 4 or bare.endswith("?") or bool(_SIGNPOST.search(bare))
-
-
 def _worth_citing(sentence: str) -> bool:
     """Questions, signposts ("in this article we will...") and lead-ins say nothing."""
     bare = _ITEM.sub("", sentence).strip()

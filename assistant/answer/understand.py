@@ -74,8 +74,7 @@ def understand(question: str, history: Sequence[tuple[str, str]], lexicon: Lexic
     search = f"{fixed} {_topic_of(previous, question, lexicon)}" if follows and previous \
         else fixed
     bridges = lexicon.bridged(set(content_words(search))) if settings.term_bridges else []
-    family = _families(search, lexicon) if settings.word_families else []
-    extra = " ".join([*(b.text for b in bridges), *family])
+    extra = " ".join(b.text for b in bridges)
     kind = detect_kind(question) if not follows else _follow_kind(question, previous or "")
     signs = policy.warning_signs(question)
     if any(s.strong for s in signs):
@@ -85,7 +84,7 @@ def understand(question: str, history: Sequence[tuple[str, str]], lexicon: Lexic
         keywords=f"{search} {extra}".strip(), kind=kind, yes_no=bool(_YES_NO.match(question)),
         wants_amount=bool(_AMOUNT_ASKED.search(question)),
         parts=_with_topic(split_parts(fixed), fixed, lexicon) if settings.question_parts else (),
-        subject=subject_of(f"{search} {' '.join(family)}", lexicon),
+        subject=subject_of(search, lexicon),
         context=context_of(question), warnings=signs,
         emergency=policy.emergency(question), refusal=_refusal(question, lexicon, settings),
         corrected=corrected, notes=notes,
@@ -209,13 +208,6 @@ def _correct(text: str, lexicon: Lexicon) -> tuple[str, tuple[tuple[str, str], .
         return right
 
     return re.sub(r"[A-Za-z]+", fix, text), tuple(fixes)
-
-
-def _families(text: str, lexicon: Lexicon) -> list[str]:
-    """Library words of the same family as question words the library does not use."""
-    found = [v for w in normalize(text).split() if not is_stopword(w)
-             for v in lexicon.variants(w)]
-    return list(dict.fromkeys(found))
 
 
 def subject_of(text: str, lexicon: Lexicon) -> tuple[str, ...]:
