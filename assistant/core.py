@@ -7,10 +7,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import IndexMismatchError, IndexMissingError, IndexStaleError, QuestionError
-from .index.build import BuildReport, Progress, build_index, recover
-from .index.embedding import Embedder, SentenceTransformerEmbedder
-from .index.store import Freshness, LoadedIndex, check_settings, compare, load_index, read_manifest
+from .errors import (
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexMissingError,
+    IndexStaleError,
+    QuestionError,
+)
+from .index.build import BuildReport, Progress, build_index, recover_if_idle
+from .index.embedding import Embedder, make_embedder
+from .index.store import (
+    Freshness,
+    LoadedIndex,
+    check_settings,
+    compare,
+    damage,
+    load_index,
+    read_manifest,
+)
 from .ingest.corpus import load_corpus
 from .settings import Settings
 from .types import Answer, Hit
@@ -35,14 +49,23 @@ class Status:
     indexed_articles: int = 0
     freshness: Freshness | None = None
     mismatch: str | None = None  # why the index does not fit the current settings
+    damage: str | None = None  # what is wrong with its files, if anything
 
     @property
     def matches(self) -> bool:
         return self.mismatch is None
 
     @property
+    def usable(self) -> bool:
+        """Built, undamaged, made with the current settings and up to date."""
+        return bool(self.built and self.matches and not self.damage and self.freshness
+                    and self.freshness.fresh)
+
+    @property
     def state(self) -> str:
-        """'fresh', or 'stale (...)' with what changed since the build."""
+        """'fresh', 'stale (...)' with what changed since the build, or 'damaged: rebuild'."""
+        if self.damage:
+            return f"damaged: rebuild ({self.damage})"
         return self.freshness.describe() if self.freshness else "unknown"
 
     def summary(self) -> str:
@@ -56,13 +79,16 @@ class Status:
                 + (f"\nmismatch: {self.mismatch}" if self.mismatch else ""))
 
 
-def index_status(settings: Settings) -> Status:
-    recover(settings.index_dir.resolve())
+def index_status(settings: Settings, verify: bool = False) -> Status:
+    """The index as it is on disk. Only reads (it runs on every page load and health check,
+    possibly while a build writes beside the index); ``verify`` checksums every byte."""
     articles = load_corpus(settings.corpus_dir) if settings.corpus_dir.is_dir() else []
     try:
         manifest = read_manifest(settings.index_dir)
     except IndexMissingError:
         return Status(settings.index_dir, len(articles), built=False)
+    except IndexCorruptError as exc:
+        return Status(settings.index_dir, len(articles), built=True, damage=str(exc))
     try:
         check_settings(manifest, settings, settings.index_dir)
         mismatch = None
@@ -73,6 +99,7 @@ def index_status(settings: Settings) -> Status:
         built_at=manifest["built_at"], build_id=manifest["build_id"],
         chunks=manifest["counts"]["chunks"], indexed_articles=manifest["counts"]["articles"],
         freshness=compare(manifest, articles), mismatch=mismatch,
+        damage=damage(settings.index_dir, manifest, full=verify),
     )
 
 
@@ -103,7 +130,7 @@ class Assistant:
         settings = settings or Settings()
         if index_dir is not None:
             settings = settings.model_copy(update={"index_dir": Path(index_dir)})
-        recover(settings.index_dir.resolve())
+        recover_if_idle(settings.index_dir.resolve())
         index = load_index(settings.index_dir, settings)
         if not allow_stale and settings.corpus_dir.is_dir():
             fresh = index.freshness(load_corpus(settings.corpus_dir))
@@ -111,8 +138,7 @@ class Assistant:
                 raise IndexStaleError(
                     f"index in {settings.index_dir} is {fresh.describe()}: run "
                     "`cramp-assistant build` to bring it up to date")
-        return cls(settings, embedder or SentenceTransformerEmbedder(settings.embedding_model),
-                   index)
+        return cls(settings, embedder or make_embedder(settings), index)
 
     @property
     def index(self) -> LoadedIndex:

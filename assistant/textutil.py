@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -26,6 +27,7 @@ def normalize(text: str) -> str:
     return " ".join(_WORD.findall(text.lower()))
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a library's words repeat: stem each once
 def stem(word: str) -> str:
     """A light suffix stripper: enough to match cramp/cramps/cramping, stretch/stretching."""
     for suffix, keep in (("ies", "y"), ("ing", ""), ("edly", ""), ("ed", ""), ("es", ""),
@@ -43,6 +45,11 @@ def stem(word: str) -> str:
     if word.endswith("e") and len(word) > 4:
         word = word[:-1]  # "muscle"/"muscles" and "hydrate"/"hydrated" meet
     return word
+
+
+#: Names what ``content_words`` does; the saved keyword index records it, and an index made
+#: with other words is refused. Change it whenever ``content_words``' output can change.
+TOKENIZER_ID = "content-words-1"
 
 
 def content_words(text: str) -> list[str]:

@@ -16,7 +16,6 @@ from difflib import get_close_matches
 import numpy as np
 
 from ..index.embedding import Embedder
-from ..index.keywords import KeywordIndex
 from ..index.store import LoadedIndex
 from ..settings import Settings
 from ..textutil import STOPWORDS, content_words
@@ -79,10 +78,7 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        self.keywords = KeywordIndex([c.embed_text for c in index.chunks])
-        # Which passages make each kind of statement (a cause, a remedy...), found once.
-        self._says = {intent: np.array([bool(cue.search(c.text)) for c in index.chunks])
-                      for intent, cue in CUES.items()}
+        self.keywords = index.keywords
 
     def search(self, question: str, k: int) -> list[Hit]:
         scored = self.score(make_query(question))
@@ -112,26 +108,21 @@ class Retriever:
             return Scored(query, qvec, empty.astype(int), empty, empty, empty)
         depth = min(self.settings.candidates, n)
         _, dense_ids = index.faiss_index.search(qvec[None, :], depth)
-        bm25 = self.keywords.scores(query.keywords)
-        keyword_ids = np.argsort(-bm25)[:depth]
+        keyword_ids, top = self.keywords.top(query.keywords, depth)
         ids = np.unique(np.concatenate([dense_ids[0][dense_ids[0] >= 0], keyword_ids]))
         passage = index.vectors[ids] @ qvec
         best_sentence = self._best_sentence(qvec, ids, passage)
-        top_bm25 = float(bm25.max()) or 1.0
+        top_bm25 = float(top[0]) if len(top) else 1.0
         s = self.settings
         scores = ((1 - s.sentence_weight) * passage + s.sentence_weight * best_sentence
-                  + s.bm25_weight * bm25[ids] / top_bm25)
-        says = self._says.get(query.intent)
-        if says is not None:  # passages that say the kind of thing asked for
-            scores = scores + s.intent_weight * says[ids]
+                  + s.bm25_weight * self.keywords.scores_for(query.keywords, ids) / top_bm25)
+        cue = CUES.get(query.intent)
+        if cue is not None:  # passages that say the kind of thing asked for
+            says = [bool(cue.search(index.chunks[int(i)].text)) for i in ids]
+            scores = scores + s.intent_weight * np.array(says)
         return Scored(query, qvec, ids, scores, passage, best_sentence)
 
     def _best_sentence(self, qvec: np.ndarray, ids: np.ndarray, fallback: np.ndarray) -> np.ndarray:
         """Per candidate chunk, the best cosine of any of its sentences (else the passage's)."""
-        index = self.index
-        rows = np.flatnonzero(np.isin(index.sentence_owner, ids))
-        best = np.full(len(ids), -np.inf)
-        # ids is sorted (np.unique), so searchsorted maps a sentence's chunk to its slot.
-        slots = np.searchsorted(ids, index.sentence_owner[rows])
-        np.maximum.at(best, slots, index.sentence_vectors[rows] @ qvec)
+        best = self.index.best_sentence(qvec, ids)
         return np.where(np.isfinite(best), best, fallback)

@@ -4,6 +4,7 @@ lazily, and the admin operations (add, remove, rebuild) behind a password check.
 from __future__ import annotations
 
 import hmac
+import logging
 import re
 import threading
 from collections.abc import Sequence
@@ -13,7 +14,7 @@ from pathlib import Path
 from ..core import Assistant, Status, index_status
 from ..errors import AssistantError
 from ..index.build import BuildReport, Progress, build_index
-from ..index.embedding import Embedder, SentenceTransformerEmbedder
+from ..index.embedding import Embedder, make_embedder
 from ..index.store import MANIFEST
 from ..ingest.corpus import (
     add_articles,
@@ -25,6 +26,7 @@ from ..ingest.corpus import (
 from ..settings import Settings
 from ..types import Article
 
+_log = logging.getLogger(__name__)
 _ARTICLE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,80}")
 
 
@@ -46,7 +48,7 @@ class Library:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
-        self.embedder = embedder or SentenceTransformerEmbedder(settings.embedding_model)
+        self.embedder = embedder or make_embedder(settings)
         self._assistant: Assistant | None = None
         self._lock = threading.Lock()
 
@@ -64,12 +66,15 @@ class Library:
             return self._assistant
 
     def prepare(self) -> str | None:
-        """At launch: bring a missing, stale or differently-built index up to date (only
-        changed passages are embedded), then load. Returns what was built, if anything."""
+        """At launch: bring a missing, damaged, stale or differently-built index up to date
+        (only changed passages are embedded), then load. Returns what was built, if anything."""
         state = self.status()
         built = None
-        if not (state.built and state.matches and state.freshness and state.freshness.fresh):
-            built = build_index(self.settings, self.embedder).summary()
+        if not state.usable:
+            if state.damage:  # a damaged index is rebuilt from scratch, never reused
+                _log.warning("index in %s is %s: rebuilding it", self.settings.index_dir,
+                             state.state)
+            built = build_index(self.settings, self.embedder, full=bool(state.damage)).summary()
         self.assistant()
         return built
 

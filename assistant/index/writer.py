@@ -1,0 +1,187 @@
+"""Writing an index folder: what the last build already holds is copied, new rows appended.
+
+A build keeps the articles that did not change where they were (their chunk lines, passage
+and sentence vectors are copied as runs of rows, never re-chunked or re-embedded) and puts
+new and changed articles after them. When nothing was removed or changed the old index is
+a prefix of the new one, and the FAISS index is extended instead of re-created.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..settings import Settings
+from ..textutil import TOKENIZER_ID
+from ..types import Article, Chunk
+from . import ann
+from .files import chunk_line, describe_file
+from .keywords import KeywordIndex
+from .store import (
+    CHUNK_OFFSETS,
+    CHUNKS,
+    FAISS_FILE,
+    FORMAT_VERSION,
+    KEYWORDS,
+    MANIFEST,
+    SENTENCE_BOUNDS,
+    SENTENCE_DTYPE,
+    SENTENCE_VECTORS,
+    VECTORS,
+    LoadedIndex,
+)
+
+_BLOCK = 65536  # rows copied at a time, so a copy never holds a whole file in memory
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which articles a build keeps from the last index and which it chunks anew."""
+
+    kept: list[tuple[str, int, int]]  # (article id, first chunk in the old index, chunks)
+    fresh: list[Article]  # added or changed: chunked and embedded (or found in the cache)
+    changed: list[str]
+    append_only: bool  # the old index, unchanged and in order, is the start of the new one
+
+
+def plan_build(articles: Sequence[Article], previous: LoadedIndex | None) -> Plan:
+    old = previous.manifest["articles"] if previous else {}
+    same = {a.article_id for a in articles
+            if a.article_id in old and old[a.article_id]["content_hash"] == a.content_hash}
+    kept = sorted(((k, int(old[k]["first"]), int(old[k]["chunks"])) for k in same),
+                  key=lambda r: r[1])
+    changed = [a.article_id for a in articles if a.article_id in old and a.article_id not in same]
+    n_old = len(previous.chunks) if previous else 0
+    return Plan(kept=kept, fresh=[a for a in articles if a.article_id not in same],
+                changed=changed, append_only=sum(r[2] for r in kept) == n_old)
+
+
+def _runs(ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(start, stop) ranges with neighbours merged, so they copy as few slices."""
+    out: list[tuple[int, int]] = []
+    for start, stop in ranges:
+        if out and out[-1][1] == start:
+            out[-1] = (out[-1][0], stop)
+        elif stop > start:
+            out.append((start, stop))
+    return out
+
+
+class IndexWriter:
+    """Fills a new index folder: the kept rows of ``previous`` (``copy_kept``), then ``chunks``,
+    whose vector rows the caller fills through ``vectors`` and ``sentence_vectors`` from row
+    ``kept_chunks`` and ``kept_sentences`` on; then ``finish``."""
+
+    def __init__(self, target: Path, plan: Plan, chunks: Sequence[Chunk],
+                 previous: LoadedIndex | None, dimension: int) -> None:
+        target.mkdir(parents=True)
+        self.target, self.plan, self.chunks, self.previous = target, plan, chunks, previous
+        self.chunk_runs = _runs([(first, first + count) for _, first, count in plan.kept])
+        self.kept = np.concatenate([np.arange(a, b) for a, b in self.chunk_runs]
+                                   or [np.zeros(0, np.int64)])
+        old_counts = np.diff(previous.sentence_bounds)[self.kept] if previous else []
+        counts = np.concatenate([old_counts, [len(c.sentences) for c in chunks]])
+        self.bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self.kept_chunks = len(self.kept)
+        self.kept_sentences = int(self.bounds[self.kept_chunks])
+        open_ = np.lib.format.open_memmap
+        self.vectors = open_(target / VECTORS, "w+", np.float32,
+                             (self.kept_chunks + len(chunks), dimension))
+        self.sentence_vectors = open_(target / SENTENCE_VECTORS, "w+", SENTENCE_DTYPE,
+                                      (int(self.bounds[-1]), dimension))
+
+    def copy_kept(self) -> None:
+        """Write the chunk store (kept lines copied, new ones added) and copy kept vectors."""
+        prev = self.previous
+        if prev is not None:
+            _copy_rows(self.vectors, prev.vectors, self.chunk_runs)
+            bounds = prev.sentence_bounds
+            _copy_rows(self.sentence_vectors, prev.sentence_vectors,
+                       _runs([(int(bounds[a]), int(bounds[b])) for a, b in self.chunk_runs]))
+        offsets = [np.zeros(1, np.int64)]
+        size = 0
+        with (self.target / CHUNKS).open("wb") as fh:
+            for start, stop in self.chunk_runs if prev is not None else []:
+                old = prev.chunks.offsets  # type: ignore[union-attr]
+                fh.write(prev.chunks.lines(start, stop))  # type: ignore[union-attr]
+                offsets.append(old[start + 1 : stop + 1] - old[start] + size)
+                size += int(old[stop] - old[start])
+            fresh = []
+            for chunk in self.chunks:
+                fh.write(line := chunk_line(chunk))
+                size += len(line)
+                fresh.append(size)
+        offsets.append(np.asarray(fresh, np.int64))
+        np.save(self.target / CHUNK_OFFSETS, np.concatenate(offsets), allow_pickle=False)
+
+    def finish(self, articles: Sequence[Article], settings: Settings, build_id: str,
+               package_version: str) -> dict[str, Any]:
+        """Write the keyword and FAISS indexes and the manifest; returns the manifest."""
+        self.vectors.flush()
+        self.sentence_vectors.flush()
+        np.save(self.target / SENTENCE_BOUNDS, self.bounds, allow_pickle=False)
+        keep = None if self.plan.append_only else self.kept
+        keywords = KeywordIndex.build((c.embed_text for c in self.chunks),
+                                      self.previous.keywords if self.previous else None, keep)
+        names = [f"{KEYWORDS}/{n}" for n in keywords.save(self.target / KEYWORDS)]
+        config = ann.index_config(settings, len(self.vectors))
+        self._write_faiss(config, settings)
+        manifest = self._manifest(articles, settings, build_id, package_version, config)
+        manifest["files"] = {name: describe_file(self.target / name) for name in
+                             [CHUNKS, CHUNK_OFFSETS, VECTORS, SENTENCE_VECTORS, SENTENCE_BOUNDS,
+                              FAISS_FILE, *names]}
+        (self.target / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        return manifest
+
+    def _write_faiss(self, config: dict[str, Any], settings: Settings) -> None:
+        prev = self.previous
+        if prev is not None and self.plan.append_only and prev.manifest["index"] == config:
+            index = ann.read(prev.path / FAISS_FILE, settings, writable=True)
+            ann.add_vectors(index, self.vectors[self.kept_chunks :])
+        else:
+            index = ann.make_index(config, self.vectors.shape[1])
+            ann.add_vectors(index, self.vectors)
+        ann.write(index, self.target / FAISS_FILE)
+
+    def _manifest(self, articles: Sequence[Article], settings: Settings, build_id: str,
+                  package_version: str, config: dict[str, Any]) -> dict[str, Any]:
+        first: dict[str, int] = {}
+        pos = 0
+        for article_id, _, count in self.plan.kept:
+            first[article_id], pos = pos, pos + count
+        counts = Counter(c.article_id for c in self.chunks)
+        for chunk in self.chunks:
+            first.setdefault(chunk.article_id, pos)
+            pos += 1
+        sizes = {k: c for k, _, c in self.plan.kept} | counts
+        return {
+            "format_version": FORMAT_VERSION, "build_id": build_id,
+            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "package_version": package_version,
+            "embedding": {"model": settings.embedding_model, "backend": settings.embedding_backend,
+                          "dimension": int(self.vectors.shape[1]), "normalized": True},
+            "chunking": settings.chunking_config(), "tokenizer": TOKENIZER_ID, "index": config,
+            "sentence_dtype": np.dtype(SENTENCE_DTYPE).name,
+            "counts": {"articles": len(articles), "chunks": len(self.vectors),
+                       "sentences": len(self.sentence_vectors)},
+            "articles": {a.article_id: {"content_hash": a.content_hash, "title": a.title,
+                                        "source": a.source, "first": first.get(a.article_id, 0),
+                                        "chunks": sizes.get(a.article_id, 0)} for a in articles},
+        }
+
+
+def _copy_rows(target: np.ndarray, source: np.ndarray, runs: Sequence[tuple[int, int]]) -> None:
+    """Copy the rows of ``runs`` from ``source`` to the top of ``target``, a block at a time."""
+    row = 0
+    for start, stop in runs:
+        for a in range(start, stop, _BLOCK):
+            b = min(a + _BLOCK, stop)
+            target[row : row + b - a] = source[a:b]
+            row += b - a
