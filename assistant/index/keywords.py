@@ -13,6 +13,7 @@ vectorised passes instead of re-tokenising the whole library.
 from __future__ import annotations
 
 import json
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,9 +153,9 @@ def _count_terms(texts: Iterable[str], vocab: dict[str, int]) -> Any:
     """The texts' (rows x words) content-word count matrix, CSR; ``vocab`` grows as needed."""
     import scipy.sparse as sp
 
-    indptr: list[int] = [0]
-    terms: list[int] = []
-    counts: list[int] = []
+    # Compact integer arrays, not lists: a million chunks hold some 60 million (word, chunk)
+    # pairs.
+    indptr, terms, counts = array("q", [0]), array("q"), array("q")
     for text in texts:
         seen: dict[int, int] = {}
         for word in content_words(text):
@@ -163,5 +164,6 @@ def _count_terms(texts: Iterable[str], vocab: dict[str, int]) -> Any:
         terms.extend(seen)
         counts.extend(seen.values())
         indptr.append(len(terms))
-    return sp.csr_matrix((np.asarray(counts, np.float32), np.asarray(terms, np.int64),
-                          np.asarray(indptr, np.int64)), shape=(len(indptr) - 1, len(vocab)))
+    return sp.csr_matrix((np.frombuffer(counts, np.int64).astype(np.float32),
+                          np.frombuffer(terms, np.int64), np.frombuffer(indptr, np.int64)),
+                         shape=(len(indptr) - 1, len(vocab)))
