@@ -16,6 +16,7 @@ from .errors import (
 )
 from .index.build import BuildReport, Progress, build_index, recover_if_idle
 from .index.embedding import Embedder, make_embedder
+from .index.snapshot import scan_corpus
 from .index.store import (
     Freshness,
     LoadedIndex,
@@ -25,7 +26,6 @@ from .index.store import (
     load_index,
     read_manifest,
 )
-from .ingest.corpus import load_corpus
 from .settings import Settings
 from .types import Answer, Hit
 
@@ -82,23 +82,25 @@ class Status:
 def index_status(settings: Settings, verify: bool = False) -> Status:
     """The index as it is on disk. Only reads (it runs on every page load and health check,
     possibly while a build writes beside the index); ``verify`` checksums every byte."""
-    articles = load_corpus(settings.corpus_dir) if settings.corpus_dir.is_dir() else []
+    corpus = settings.corpus_dir
+    articles = len(list(corpus.glob("*.md"))) if corpus.is_dir() else 0
     try:
         manifest = read_manifest(settings.index_dir)
     except IndexMissingError:
-        return Status(settings.index_dir, len(articles), built=False)
+        return Status(settings.index_dir, articles, built=False)
     except IndexCorruptError as exc:
-        return Status(settings.index_dir, len(articles), built=True, damage=str(exc))
+        return Status(settings.index_dir, articles, built=True, damage=str(exc))
+    now = scan_corpus(corpus, manifest["articles"]).hashes() if corpus.is_dir() else {}
     try:
         check_settings(manifest, settings, settings.index_dir)
         mismatch = None
     except IndexMismatchError as exc:
         mismatch = str(exc)
     return Status(
-        settings.index_dir, len(articles), built=True, model=manifest["embedding"]["model"],
+        settings.index_dir, articles, built=True, model=manifest["embedding"]["model"],
         built_at=manifest["built_at"], build_id=manifest["build_id"],
         chunks=manifest["counts"]["chunks"], indexed_articles=manifest["counts"]["articles"],
-        freshness=compare(manifest, articles), mismatch=mismatch,
+        freshness=compare(manifest, now), mismatch=mismatch,
         damage=damage(settings.index_dir, manifest, full=verify),
     )
 
@@ -133,7 +135,8 @@ class Assistant:
         recover_if_idle(settings.index_dir.resolve())
         index = load_index(settings.index_dir, settings)
         if not allow_stale and settings.corpus_dir.is_dir():
-            fresh = index.freshness(load_corpus(settings.corpus_dir))
+            now = scan_corpus(settings.corpus_dir, index.manifest["articles"]).hashes()
+            fresh = compare(index.manifest, now)
             if not fresh.fresh:
                 raise IndexStaleError(
                     f"index in {settings.index_dir} is {fresh.describe()}: run "

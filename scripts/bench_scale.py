@@ -172,7 +172,7 @@ def recall(work: Path) -> dict[str, object]:
         sims, exact = np.take_along_axis(both_s, best, 1), np.take_along_axis(both_i, best, 1)
     faiss_index = index.faiss_index
     sweep = {}
-    for ef in ([16, 32, 64, 128, 256] if hasattr(faiss_index, "hnsw") else [0]):
+    for ef in ([64, 128, 256, 512] if hasattr(faiss_index, "hnsw") else [0]):
         if ef:
             faiss_index.hnsw.efSearch = ef
         t = time.perf_counter()

@@ -98,7 +98,7 @@ class Retriever:
         vocab = self.keywords.vocab
         if word in vocab or any(w in vocab for w in content_words(article_terms(word))):
             return True
-        return len(word) >= 5 and bool(get_close_matches(word, vocab, n=1, cutoff=0.8))
+        return len(word) >= 5 and self.keywords.has_close_word(word, cutoff=0.8)
 
     def score(self, query: Query) -> Scored:
         index, n = self.index, len(self.index.chunks)

@@ -22,11 +22,11 @@ import numpy as np
 
 from .. import __version__
 from ..errors import AssistantError, BuildLockedError
-from ..ingest.corpus import load_corpus
 from ..settings import Settings
 from ..textutil import sha256_text
 from .chunking import chunk_articles
 from .embedding import Embedder
+from .snapshot import scan_corpus
 from .store import LoadedIndex, load_index, remove_tree
 from .writer import IndexWriter, Plan, plan_build
 
@@ -66,17 +66,19 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     with build_lock(index_dir):
         recover(index_dir)
-        articles = load_corpus(settings.corpus_dir)
-        if not articles:
+        previous = None if full else _previous(index_dir, settings)
+        articles = scan_corpus(settings.corpus_dir,
+                               previous.manifest["articles"] if previous else None)
+        if not articles.entries:
             raise AssistantError(f"the corpus {settings.corpus_dir} has no articles: add some "
                                  "with `cramp-assistant add FILE...`")
-        previous = None if full else _previous(index_dir, settings)
         plan = plan_build(articles, previous)
         chunks = chunk_articles(plan.fresh, settings.chunk_size, settings.chunk_overlap)
         build_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
         tmp = index_dir.parent / f".{index_dir.name}.tmp-{build_id}-{os.getpid()}"
         try:
-            writer = IndexWriter(tmp, plan, chunks, previous, embedder.dimension)
+            dimension = previous.vectors.shape[1] if previous else embedder.dimension
+            writer = IndexWriter(tmp, plan, chunks, previous, dimension)
             writer.copy_kept()
             t_embed = time.perf_counter()
             embedded = _embed_into(writer, _cache(previous, plan, settings), embedder, settings,
@@ -88,7 +90,7 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
             _swap(tmp, index_dir, build_id)
         finally:
             remove_tree(tmp)
-    return BuildReport(build_id, len(articles), counts["chunks"],
+    return BuildReport(build_id, counts["articles"], counts["chunks"],
                        counts["chunks"] + counts["sentences"], embedded,
                        time.perf_counter() - started, embed_seconds)
 

@@ -86,7 +86,7 @@ class LoadedIndex:
         return self.sentence_bounds[:-1]
 
     def freshness(self, articles: list[Article]) -> Freshness:
-        return compare(self.manifest, articles)
+        return compare(self.manifest, {a.article_id: a.content_hash for a in articles})
 
     def best_sentence(self, qvec: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """Per chunk in ``ids``, the best cosine of its sentences with ``qvec`` (-inf for a
@@ -105,9 +105,9 @@ class LoadedIndex:
         return best
 
 
-def compare(manifest: dict[str, Any], articles: list[Article]) -> Freshness:
+def compare(manifest: dict[str, Any], now: dict[str, str]) -> Freshness:
+    """What changed between the index and ``now`` (article id -> content hash)."""
     built = {k: v["content_hash"] for k, v in manifest["articles"].items()}
-    now = {a.article_id: a.content_hash for a in articles}
     return Freshness(
         added=sorted(set(now) - set(built)), removed=sorted(set(built) - set(now)),
         changed=sorted(k for k in set(now) & set(built) if now[k] != built[k]),

@@ -24,6 +24,7 @@ from ..types import Article, Chunk
 from . import ann
 from .files import chunk_line, describe_file
 from .keywords import KeywordIndex
+from .snapshot import Snapshot
 from .store import (
     CHUNK_OFFSETS,
     CHUNKS,
@@ -51,16 +52,16 @@ class Plan:
     append_only: bool  # the old index, unchanged and in order, is the start of the new one
 
 
-def plan_build(articles: Sequence[Article], previous: LoadedIndex | None) -> Plan:
+def plan_build(snapshot: Snapshot, previous: LoadedIndex | None) -> Plan:
     old = previous.manifest["articles"] if previous else {}
-    same = {a.article_id for a in articles
-            if a.article_id in old and old[a.article_id]["content_hash"] == a.content_hash}
+    now = snapshot.hashes()
+    same = {k for k, h in now.items() if k in old and old[k]["content_hash"] == h}
     kept = sorted(((k, int(old[k]["first"]), int(old[k]["chunks"])) for k in same),
                   key=lambda r: r[1])
-    changed = [a.article_id for a in articles if a.article_id in old and a.article_id not in same]
     n_old = len(previous.chunks) if previous else 0
-    return Plan(kept=kept, fresh=[a for a in articles if a.article_id not in same],
-                changed=changed, append_only=sum(r[2] for r in kept) == n_old)
+    return Plan(kept=kept, fresh=[snapshot.read[k] for k in now if k not in same],
+                changed=[k for k in now if k in old and k not in same],
+                append_only=sum(r[2] for r in kept) == n_old)
 
 
 def _runs(ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -121,7 +122,7 @@ class IndexWriter:
         offsets.append(np.asarray(fresh, np.int64))
         np.save(self.target / CHUNK_OFFSETS, np.concatenate(offsets), allow_pickle=False)
 
-    def finish(self, articles: Sequence[Article], settings: Settings, build_id: str,
+    def finish(self, articles: Snapshot, settings: Settings, build_id: str,
                package_version: str) -> dict[str, Any]:
         """Write the keyword and FAISS indexes and the manifest; returns the manifest."""
         self.vectors.flush()
@@ -150,7 +151,7 @@ class IndexWriter:
             ann.add_vectors(index, self.vectors)
         ann.write(index, self.target / FAISS_FILE)
 
-    def _manifest(self, articles: Sequence[Article], settings: Settings, build_id: str,
+    def _manifest(self, articles: Snapshot, settings: Settings, build_id: str,
                   package_version: str, config: dict[str, Any]) -> dict[str, Any]:
         first: dict[str, int] = {}
         pos = 0
@@ -169,11 +170,10 @@ class IndexWriter:
                           "dimension": int(self.vectors.shape[1]), "normalized": True},
             "chunking": settings.chunking_config(), "tokenizer": TOKENIZER_ID, "index": config,
             "sentence_dtype": np.dtype(SENTENCE_DTYPE).name,
-            "counts": {"articles": len(articles), "chunks": len(self.vectors),
+            "counts": {"articles": len(articles.entries), "chunks": len(self.vectors),
                        "sentences": len(self.sentence_vectors)},
-            "articles": {a.article_id: {"content_hash": a.content_hash, "title": a.title,
-                                        "source": a.source, "first": first.get(a.article_id, 0),
-                                        "chunks": sizes.get(a.article_id, 0)} for a in articles},
+            "articles": {k: {**v, "first": first.get(k, 0), "chunks": sizes.get(k, 0)}
+                         for k, v in articles.entries.items()},
         }
 
 
