@@ -14,7 +14,7 @@ from assistant.errors import IndexMismatchError
 from assistant.index import writer
 from assistant.index.build import build_index
 from assistant.index.chunking import chunk_articles
-from assistant.index.embedding import SentenceTransformerEmbedder
+from assistant.index.embedding import SentenceTransformerEmbedder, make_embedder
 from assistant.index.keywords import KeywordIndex
 from assistant.index.store import MANIFEST, load_index
 from assistant.ingest.corpus import load_corpus
@@ -162,3 +162,15 @@ def test_a_changed_article_keeps_the_others_rows(workspace: Settings,
         assert after.manifest["articles"][chunk.article_id]["first"] <= i
     moved = after.manifest["articles"][target.stem]
     assert moved["first"] + moved["chunks"] == len(after.chunks)  # re-chunked: at the end
+
+
+def test_onnx_int8_backend_gives_nearly_the_torch_vectors(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    onnx = make_embedder(Settings(embedding_backend="onnx-int8"))
+    texts = ["Why do my calves cramp at night?", "Drink water during hot weather.", "x"]
+    vectors = onnx.embed(texts, batch_size=2)
+    assert vectors.shape == (3, onnx.dimension) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
+    cosines = np.sum(vectors * embedder.embed(texts), axis=1)
+    assert cosines.min() > 0.98, cosines  # int8 weights: close, not equal
