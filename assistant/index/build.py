@@ -193,15 +193,18 @@ def _swap(tmp: Path, index_dir: Path, build_id: str) -> None:
 def recover(index_dir: Path) -> None:
     """Finish or undo a swap that was interrupted, and clear what killed builds left behind.
 
-    Call it only while holding :func:`build_lock`: a folder is removed only when no build is
-    running and the process named in its name is gone (or is this one, whose builds are over).
+    Call it only while holding :func:`build_lock`, so no build of this process or another is
+    running; a build's folder is removed only when the process named in its name is gone (or
+    is this one, whose builds are over).
     """
     parent = index_dir.parent
     olds = sorted(parent.glob(f".{index_dir.name}.old-*"))
     if not index_dir.exists() and olds:
         os.rename(olds[-1], index_dir)  # killed between the two renames: put the old one back
         olds = olds[:-1]
-    for leftover in [*olds, *parent.glob(f".{index_dir.name}.tmp-*")]:
+    for old in olds:
+        remove_tree(old)
+    for leftover in parent.glob(f".{index_dir.name}.tmp-*"):
         if not _owner_alive(leftover):
             remove_tree(leftover)
 
@@ -244,6 +247,6 @@ def recover_if_idle(index_dir: Path) -> None:
     try:
         with build_lock(index_dir):
             recover(index_dir)
-    except BuildLockedError:
-        pass  # a build is running: its folders are not leftovers
+    except (BuildLockedError, OSError):
+        pass  # a build is running (its folders are not leftovers), or the folder is read-only
 
