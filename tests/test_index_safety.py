@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pydantic import SecretStr
 
 from assistant.app.library import Library
 from assistant.cli import cli
@@ -58,6 +59,57 @@ def test_rebuilds_succeed_while_status_and_health_are_hammered(
     assert not failures, f"{len(failures)} of 20 rebuilds failed: {failures[:3]}"
     assert index_status(workspace).state == "fresh"
     assert not list(workspace.index_dir.parent.glob(".index.tmp-*"))
+
+
+@pytest.mark.slow
+def test_rebuilds_from_the_app_succeed_while_healthz_is_polled(
+    workspace: Settings, embedder: SentenceTransformerEmbedder,
+) -> None:
+    """The same through HTTP: the real app's /healthz polled by 4 clients during 20 rebuilds
+    started through the library service, as the Library tab starts them."""
+    import uvicorn
+
+    from assistant.app.ui import build_demo, create_app
+
+    settings = workspace.model_copy(update={"admin_password": SecretStr("pw")})
+    library = Library(settings, embedder)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(library, build_demo(library)),
+                                           host="127.0.0.1", port=port, log_level="warning"))
+    serving = threading.Thread(target=server.run, daemon=True)
+    serving.start()
+    stop, polls, failures = threading.Event(), [0], []
+
+    def poll() -> None:
+        while not stop.is_set():
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30) as r:
+                assert r.status == 200
+            polls[0] += 1
+
+    try:
+        deadline = time.monotonic() + 120
+        while not server.started:  # uvicorn's own signal that it listens
+            assert serving.is_alive() and time.monotonic() < deadline, "the app did not start"
+            time.sleep(0.05)
+        pollers = [threading.Thread(target=poll, daemon=True) for _ in range(4)]
+        for t in pollers:
+            t.start()
+        for _ in range(20):
+            try:
+                library.rebuild("pw")
+            except Exception as exc:  # noqa: BLE001 - every failure is counted, not raised
+                failures.append(repr(exc))
+        stop.set()
+        for t in pollers:
+            t.join()
+    finally:
+        stop.set()
+        server.should_exit = True
+        serving.join(timeout=30)
+    assert polls[0] > 20, "the health checks did not run alongside the rebuilds"
+    assert not failures, f"{len(failures)} of 20 rebuilds failed: {failures[:3]}"
 
 
 def test_leftovers_of_a_dead_build_are_cleared_only_under_the_lock(
