@@ -191,7 +191,9 @@ def add_one(work: Path) -> dict[str, float]:
     settings = _settings(work)
     embedder = make_embedder(settings)  # type: ignore[arg-type]
     embedder.embed(["warm: the app's model is loaded when an admin rebuilds"])
-    shutil.copy(NEW_ARTICLE, settings.corpus_dir / NEW_ARTICLE.name)  # type: ignore[attr-defined]
+    # A new name each time, so a reused library gets a new article too.
+    target = settings.corpus_dir / f"added-{time.time_ns()}.md"  # type: ignore[attr-defined]
+    shutil.copy(NEW_ARTICLE, target)
     report = build_index(settings, embedder)  # type: ignore[arg-type]
     return {"add_one_s": report.seconds, "add_one_embed_s": report.embed_seconds,
             "add_one_embedded": report.embedded}
@@ -210,6 +212,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/cramp-bench-scale"))
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the generated libraries")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure a library kept by an earlier --keep run instead of "
+                             "generating it again (its build_s is then not reported)")
     parser.add_argument("--step", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -226,10 +231,12 @@ def main() -> None:
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
         work = args.work / str(size)
-        shutil.rmtree(work, ignore_errors=True)
-        row: dict[str, object] = {"passages": size}
-        for step, extra in (("generate", ["--size", str(size)]), ("serve", ["--rounds",
-                            str(args.rounds)]), ("recall", []), ("add", [])):
+        reuse = args.reuse and (work / "index" / "manifest.json").is_file()
+        if not reuse:
+            shutil.rmtree(work, ignore_errors=True)
+        row: dict[str, object] = {"passages": size, "reused_library": reuse, "build_s": None}
+        steps = [("serve", ["--rounds", str(args.rounds)]), ("recall", []), ("add", [])]
+        for step, extra in ([] if reuse else [("generate", ["--size", str(size)])]) + steps:
             row.update(_step(step, work, *extra))
             print(f"  {size}: {step} done {json.dumps(row)}", flush=True)
         rows.append(row)
@@ -246,7 +253,8 @@ def _table(rows: list[dict[str, object]]) -> None:
             "add_one_embed_s", "build_s"]
     print("| " + " | ".join(cols) + " |\n|" + "---|" * len(cols))
     for row in rows:
-        cells = [f"{row[c]:.3g}" if isinstance(row[c], float) else str(row[c]) for c in cols]
+        cells = [f"{row.get(c):.3g}" if isinstance(row.get(c), float) else str(row.get(c))
+                 for c in cols]
         print("| " + " | ".join(cells) + " |")
 
 

@@ -15,6 +15,7 @@ from assistant.index import writer
 from assistant.index.build import build_index
 from assistant.index.chunking import chunk_articles
 from assistant.index.embedding import SentenceTransformerEmbedder, make_embedder
+from assistant.index.files import Rows
 from assistant.index.keywords import KeywordIndex
 from assistant.index.store import MANIFEST, load_index
 from assistant.ingest.corpus import load_corpus
@@ -24,12 +25,14 @@ from assistant.textutil import content_words
 from .conftest import EVAL
 
 
-def test_load_maps_files_instead_of_reading_them(built: Settings) -> None:
+def test_load_reads_nothing_whole(built: Settings) -> None:
     index = load_index(built.index_dir, built)
-    for array in (index.vectors, index.sentence_vectors, index.sentence_bounds,
-                  index.keywords.docs, index.keywords.weights):
+    for array in (index.sentence_bounds, index.keywords.docs, index.keywords.weights):
         assert isinstance(array, np.memmap), type(array)
+    for rows in (index.vectors, index.sentence_vectors):  # read row by row, on demand
+        assert isinstance(rows, Rows), type(rows)
     assert index.sentence_vectors.dtype == np.float16
+    assert np.array_equal(index.vectors[[4, 2]], np.load(built.index_dir / "vectors.npy")[[4, 2]])
     expected = chunk_articles(load_corpus(built.corpus_dir), built.chunk_size,
                               built.chunk_overlap)
     assert len(index.chunks) == len(expected)
@@ -51,7 +54,7 @@ def test_best_sentence_reads_slices_and_matches_a_full_scan(built: Settings) -> 
     rng = np.random.default_rng(0)
     qvec = index.vectors[3].astype(np.float32)
     ids = np.unique(rng.choice(len(index.chunks), 12, replace=False))
-    full = index.sentence_vectors.astype(np.float32) @ qvec
+    full = np.asarray(index.sentence_vectors, np.float32) @ qvec
     bounds = index.sentence_bounds
     expected = [full[bounds[i]:bounds[i + 1]].max() if bounds[i + 1] > bounds[i] else -np.inf
                 for i in ids]

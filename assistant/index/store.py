@@ -5,8 +5,9 @@ Layout of ``index/``: ``manifest.json``; ``chunks.jsonl`` with ``chunk_offsets.n
 offset of each line); ``vectors.npy`` (float32, one row per chunk); ``sentences.npy``
 (float16, one row per sentence, grouped by chunk) with ``sentence_bounds.npy`` (chunk ``i``
 owns rows ``bounds[i]:bounds[i+1]``); ``faiss.index``; ``keywords/`` (BM25 posting lists).
-Everything is memory-mapped on load, so loading takes the same time at any size and only the
-pages a question touches are read. The manifest records the model and its backend, the
+Nothing is read whole on load (offsets, bounds and posting lists are memory-mapped, rows and
+chunk lines read on demand), so loading takes the same time at any size and a question reads
+only its candidates' rows. The manifest records the model and its backend, the
 chunking, the tokenizer, the index type and parameters, per-article content hashes and
 chunk ranges, and each file's size and checksums, so loading refuses a mismatched or damaged
 index with a fix.
@@ -27,7 +28,7 @@ from ..settings import Settings
 from ..textutil import TOKENIZER_ID
 from ..types import Article
 from . import ann
-from .files import ChunkStore, file_problem
+from .files import ChunkStore, Rows, file_problem
 from .keywords import KeywordIndex
 
 FORMAT_VERSION = 2
@@ -65,14 +66,14 @@ class Freshness:
 
 @dataclass
 class LoadedIndex:
-    """An opened index: what search needs, memory-mapped, plus the manifest it was built with."""
+    """An opened index: what search needs, read on demand, plus the manifest it was built with."""
 
     path: Path
     manifest: dict[str, Any]
     chunks: ChunkStore  # random access; a chunk is parsed when it is asked for
     faiss_index: Any
-    vectors: np.ndarray  # one float32 row per chunk, normalized
-    sentence_vectors: np.ndarray  # float16 rows, chunk by chunk, see ``sentence_bounds``
+    vectors: Rows  # one float32 row per chunk, normalized: ``vectors[ids]`` is an array
+    sentence_vectors: Rows  # float16 rows, chunk by chunk, see ``sentence_bounds``
     sentence_bounds: np.ndarray  # chunk i owns sentence rows bounds[i]:bounds[i+1]
     keywords: KeywordIndex
 
@@ -176,8 +177,9 @@ def _open(index_dir: Path, manifest: dict[str, Any], settings: Settings) -> Load
     return LoadedIndex(
         path=index_dir, manifest=manifest,
         chunks=ChunkStore(index_dir / CHUNKS, index_dir / CHUNK_OFFSETS),
-        faiss_index=ann.read(index_dir / FAISS_FILE, settings), vectors=array(VECTORS),
-        sentence_vectors=array(SENTENCE_VECTORS), sentence_bounds=array(SENTENCE_BOUNDS),
+        faiss_index=ann.read(index_dir / FAISS_FILE, settings), vectors=Rows(index_dir / VECTORS),
+        sentence_vectors=Rows(index_dir / SENTENCE_VECTORS),
+        sentence_bounds=array(SENTENCE_BOUNDS),
         keywords=KeywordIndex.load(index_dir / KEYWORDS))
 
 

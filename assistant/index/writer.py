@@ -22,7 +22,7 @@ from ..settings import Settings
 from ..textutil import TOKENIZER_ID
 from ..types import Article, Chunk
 from . import ann
-from .files import chunk_line, describe_file
+from .files import Rows, chunk_line, describe_file
 from .keywords import KeywordIndex
 from .snapshot import Snapshot
 from .store import (
@@ -111,7 +111,7 @@ class IndexWriter:
         with (self.target / CHUNKS).open("wb") as fh:
             for start, stop in self.chunk_runs if prev is not None else []:
                 old = prev.chunks.offsets  # type: ignore[union-attr]
-                fh.write(prev.chunks.lines(start, stop))  # type: ignore[union-attr]
+                prev.chunks.copy_lines(start, stop, fh)  # type: ignore[union-attr]
                 offsets.append(old[start + 1 : stop + 1] - old[start] + size)
                 size += int(old[stop] - old[start])
             fresh = []
@@ -177,7 +177,7 @@ class IndexWriter:
         }
 
 
-def _copy_rows(target: np.ndarray, source: np.ndarray, runs: Sequence[tuple[int, int]]) -> None:
+def _copy_rows(target: np.ndarray, source: Rows, runs: Sequence[tuple[int, int]]) -> None:
     """Copy the rows of ``runs`` from ``source`` to the top of ``target``, a block at a time."""
     row = 0
     for start, stop in runs:
