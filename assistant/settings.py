@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     hnsw_ef_construction: int = Field(
         40, ge=8, description="HNSW candidate list while building (build time and recall).")
     hnsw_ef_search: int = Field(
-        256, ge=10, description="HNSW candidate list per search (latency and recall); "
+        512, ge=10, description="HNSW candidate list per search (latency and recall); "
         "takes effect at load, no rebuild needed.")
 
     # Retrieval

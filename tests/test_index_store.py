@@ -87,8 +87,10 @@ def test_keyword_index_built_incrementally_equals_one_built_at_once(built: Setti
     whole = KeywordIndex.build(texts[5:])
     first = KeywordIndex.build(texts[:30])
     grown = KeywordIndex.build(texts[30:], base=first, keep=np.arange(5, 30))
+    appended = KeywordIndex.build(texts[30:], base=KeywordIndex.build(texts[5:30]))
     for query in ("dehydration water", "stretch calf", "potassium magnesium"):
         assert np.allclose(grown.scores(query), whole.scores(query), atol=1e-6)
+        assert np.allclose(appended.scores(query), whole.scores(query), atol=1e-6)
 
 
 def test_tokenizer_or_backend_change_is_refused(workspace: Settings,

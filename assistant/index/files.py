@@ -116,6 +116,22 @@ class Rows:
             out[run] = self._read(int(ids[run[0]]), len(run))
         return out
 
+    def copy_to(self, target: Path, row: int, start: int, stop: int) -> None:
+        """Copy rows ``start..stop-1`` into the ``.npy`` file ``target`` (same row size) from
+        its row ``row`` on, inside the kernel."""
+        with target.open("r+b") as fh:
+            fmt = np.lib.format
+            read = fmt.read_array_header_1_0 if fmt.read_magic(fh) == (1, 0) else \
+                fmt.read_array_header_2_0
+            read(fh)
+            src, dst = self._start + start * self._row, fh.tell() + row * self._row
+            left = (stop - start) * self._row
+            while left > 0:
+                done = os.copy_file_range(self._fd, fh.fileno(), left, src, dst)
+                if done <= 0:
+                    raise OSError(f"copying rows into {target.name} stopped short")
+                src, dst, left = src + done, dst + done, left - done
+
     def _read(self, start: int, count: int) -> np.ndarray:
         data = os.pread(self._fd, count * self._row, self._start + start * self._row)
         if len(data) != count * self._row:

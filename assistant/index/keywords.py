@@ -138,10 +138,31 @@ class KeywordIndex:
 
         vocab = dict(base.vocab) if base is not None else {}
         matrix = _count_terms(texts, vocab)
-        if base is not None:
-            old = base.matrix(len(vocab))
-            matrix = sp.vstack([old if keep is None else old[keep], matrix], format="csr")
+        if base is not None and keep is None:
+            matrix = base._append(matrix)  # the common case, done without a full conversion
+        elif base is not None:
+            matrix = sp.vstack([base.matrix(len(vocab))[keep], matrix], format="csr")
         return cls.from_counts(vocab, matrix)
+
+    def _append(self, new: Any) -> Any:
+        """This index's counts with the rows of ``new`` (CSR, maybe wider) after them, as CSC:
+        each word's new postings go after its old ones, which only shift to make room."""
+        import scipy.sparse as sp
+
+        width = new.shape[1]
+        old_ptr = np.concatenate([self.indptr, np.full(width + 1 - len(self.indptr),
+                                                       self.indptr[-1])]).astype(np.int64)
+        old_len, fresh = np.diff(old_ptr), new.tocsc()
+        new_len = np.diff(fresh.indptr)
+        indptr = old_ptr + np.concatenate([[0], np.cumsum(new_len)])
+        docs = np.empty(int(indptr[-1]), np.int32)
+        counts = np.empty(int(indptr[-1]), np.float32)
+        at_old = np.arange(len(self.docs)) + np.repeat(indptr[:-1] - old_ptr[:-1], old_len)
+        docs[at_old], counts[at_old] = self.docs, self.counts
+        at_new = np.repeat(indptr[:-1] + old_len - fresh.indptr[:-1], new_len) + \
+            np.arange(fresh.nnz)
+        docs[at_new], counts[at_new] = fresh.indices + self.size, fresh.data
+        return sp.csc_matrix((counts, docs, indptr), shape=(self.size + new.shape[0], width))
 
     def matrix(self, width: int | None = None) -> Any:
         """The (chunks x words) term-count matrix, CSR."""

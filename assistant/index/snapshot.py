@@ -9,6 +9,7 @@ thousand articles reads only the files that changed instead of parsing them all.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,10 @@ def scan_corpus(corpus_dir: Path, built: dict[str, Any] | None = None) -> Snapsh
     built = built or {}
     entries: dict[str, dict[str, Any]] = {}
     read: dict[str, Article] = {}
-    for path in sorted(corpus_dir.glob("*.md")):
+    with os.scandir(corpus_dir) as found:  # names, not Paths: 100,000 sort much faster
+        names = sorted(e.name for e in found if e.name.endswith(".md") and e.is_file())
+    for name in names:
+        path = corpus_dir / name
         stat = path.stat()
         old = built.get(path.stem)
         if old and old.get("bytes") == stat.st_size and old.get("mtime_ns") == stat.st_mtime_ns:

@@ -39,8 +39,6 @@ from .store import (
     LoadedIndex,
 )
 
-_BLOCK = 65536  # rows copied at a time, so a copy never holds a whole file in memory
-
 
 @dataclass(frozen=True)
 class Plan:
@@ -102,9 +100,11 @@ class IndexWriter:
         """Write the chunk store (kept lines copied, new ones added) and copy kept vectors."""
         prev = self.previous
         if prev is not None:
-            _copy_rows(self.vectors, prev.vectors, self.chunk_runs)
+            self.vectors.flush()
+            self.sentence_vectors.flush()
+            _copy_rows(self.target / VECTORS, prev.vectors, self.chunk_runs)
             bounds = prev.sentence_bounds
-            _copy_rows(self.sentence_vectors, prev.sentence_vectors,
+            _copy_rows(self.target / SENTENCE_VECTORS, prev.sentence_vectors,
                        _runs([(int(bounds[a]), int(bounds[b])) for a, b in self.chunk_runs]))
         offsets = [np.zeros(1, np.int64)]
         size = 0
@@ -138,7 +138,8 @@ class IndexWriter:
         manifest["files"] = {name: describe_file(self.target / name) for name in
                              [CHUNKS, CHUNK_OFFSETS, VECTORS, SENTENCE_VECTORS, SENTENCE_BOUNDS,
                               FAISS_FILE, *names]}
-        (self.target / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        # Compact: the articles section of a large library is tens of megabytes.
+        (self.target / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
         return manifest
 
     def _write_faiss(self, config: dict[str, Any], settings: Settings) -> None:
@@ -177,11 +178,9 @@ class IndexWriter:
         }
 
 
-def _copy_rows(target: np.ndarray, source: Rows, runs: Sequence[tuple[int, int]]) -> None:
-    """Copy the rows of ``runs`` from ``source`` to the top of ``target``, a block at a time."""
+def _copy_rows(target: Path, source: Rows, runs: Sequence[tuple[int, int]]) -> None:
+    """Copy the rows of ``runs`` from ``source`` to the top of the ``.npy`` file ``target``."""
     row = 0
     for start, stop in runs:
-        for a in range(start, stop, _BLOCK):
-            b = min(a + _BLOCK, stop)
-            target[row : row + b - a] = source[a:b]
-            row += b - a
+        source.copy_to(target, row, start, stop)
+        row += stop - start
