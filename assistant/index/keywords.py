@@ -16,7 +16,7 @@ import json
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -70,45 +70,39 @@ class KeywordIndex:
         words = list(self.vocab)
         return _letter_counts(words), np.array([len(w) for w in words]), words
 
-    def _matches(self, query: str) -> tuple[np.ndarray, np.ndarray]:
-        """(chunk positions, ascending; their BM25 scores) of the chunks sharing a word with
-        ``query``; a repeated query word counts again, as in bm25s."""
+    def __post_init__(self) -> None:
+        # A question asks for its top chunks, then for its candidates' scores: sum once.
+        self._summed = lru_cache(maxsize=16)(self._sum)
+
+    def _sum(self, query: str) -> np.ndarray:
+        """Every chunk's BM25 score for ``query``; a repeated query word counts again, as in
+        bm25s. Summed with bincount, not by sorting postings: a common word's postings run to
+        millions at a million chunks."""
         terms = [self.vocab[w] for w in content_words(query) if w in self.vocab]
         if not terms:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+            return np.zeros(self.size, np.float32)
         docs = np.concatenate([self.docs[self.indptr[t]:self.indptr[t + 1]] for t in terms])
         weights = np.concatenate([self.weights[self.indptr[t]:self.indptr[t + 1]]
                                   for t in terms])
-        ids, slot = np.unique(docs, return_inverse=True)
-        return ids.astype(np.int64), np.bincount(slot, weights, len(ids)).astype(np.float32)
+        return np.bincount(docs, weights, minlength=self.size).astype(np.float32)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk (zero where no query word occurs)."""
-        out = np.zeros(self.size, np.float32)
-        ids, values = self._matches(query)
-        out[ids] = values
-        return out
+        return self._summed(query).copy()
 
     def top(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` best-scoring chunks that share a word with ``query``, best first, without
         sorting the others: (positions, scores)."""
-        ids, values = self._matches(query)
-        if len(ids) > k:
-            keep = np.argpartition(-values, k - 1)[:k]
-            ids, values = ids[keep], values[keep]
-        order = np.argsort(-values, kind="stable")
-        return ids[order], values[order]
+        summed = self._summed(query)
+        ids = np.argpartition(-summed, k - 1)[:k] if 0 < k < len(summed) else \
+            np.arange(len(summed))
+        ids = ids[summed[ids] > 0]  # BM25 weights are positive: zero means no shared word
+        ids = ids[np.argsort(-summed[ids], kind="stable")]
+        return ids.astype(np.int64), summed[ids]
 
     def scores_for(self, query: str, ids: np.ndarray) -> np.ndarray:
         """BM25 scores of the chunks at positions ``ids``."""
-        matched, values = self._matches(query)
-        ids = np.asarray(ids, dtype=np.int64)
-        out = np.zeros(len(ids), np.float32)
-        if len(matched):
-            slot = np.searchsorted(matched, ids).clip(max=len(matched) - 1)
-            hit = matched[slot] == ids
-            out[hit] = values[slot[hit]]
-        return out
+        return self._summed(query)[np.asarray(ids, dtype=np.int64)]
 
     # -- building and saving ---------------------------------------------------------------
 
