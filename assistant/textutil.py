@@ -11,7 +11,8 @@ from typing import Any
 
 _WORD = re.compile(r"[a-z0-9]+")
 
-#: Names the keyword tokenizer below; recorded in the index, which refuses another one.
+#: Names what ``content_words`` does; the saved keyword index records it, and an index made
+#: with other words is refused. Change it whenever ``content_words``' output can change.
 TOKENIZER_ID = "snowball-english+bm25s-en-plus/1"
 
 

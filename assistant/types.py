@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .textutil import sha256_text
+
 
 @dataclass(frozen=True)
 class Article:
@@ -21,6 +23,13 @@ class Article:
     url: str | None = None  # where the original was published (http/https only)
     published: str | None = None  # the original's date, as the source gives it (ISO when known)
     licence: str | None = None
+
+    @property
+    def index_hash(self) -> str:
+        """Hash of everything an index takes from the article: its body and the provenance
+        its passages carry, so a changed publisher, link or date is a change to re-index."""
+        return sha256_text("\n".join([self.body, self.title, self.publisher or "",
+                                       self.url or "", self.published or ""]))
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from assistant.evaluation import read_items  # noqa: E402
 from assistant.evaluation.judge import evaluate  # noqa: E402
 from assistant.evaluation.report import metrics  # noqa: E402
 from assistant.evaluation.scenario import article_files, grow_library, scenario  # noqa: E402
-from assistant.index.embedding import SentenceTransformerEmbedder  # noqa: E402
+from assistant.index.embedding import make_embedder  # noqa: E402
 from assistant.index.store import load_index  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
@@ -42,7 +42,7 @@ OFF: dict[str, dict[str, object]] = {
     "foreign_word_check": {"max_foreign_specificity": 1.01},
 }
 # mechanisms tried and left off by default: "with" switches them on
-ON: dict[str, dict[str, object]] = {"center_vectors": {"center_vectors": True}}
+ON: dict[str, dict[str, object]] = {}
 SHOWN = ("hit@1", "mrr@10", "key_point_coverage", "abstention_accuracy", "false_abstention")
 
 
@@ -53,8 +53,8 @@ def main() -> None:
     args = parser.parse_args()
     names = args.only.split(",") if args.only else [*OFF, *ON]
     items = [i for f in ("dev", "dev_more", "library") for i in read_items(EVAL / f"{f}.jsonl")]
-    embedder = SentenceTransformerEmbedder()
     base = Settings()
+    embedder = make_embedder(base)
     with tempfile.TemporaryDirectory(prefix="cramp-ablate-") as tmp:
         grown = grow_library(base, article_files([EVAL / "articles"]), Path(tmp), embedder)
         scenarios = [scenario("shipped", base), scenario("grown", grown)]

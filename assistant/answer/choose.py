@@ -14,11 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..index.lexicon import Lexicon
-from ..index.store import LoadedIndex
 from ..settings import Settings
 from ..textutil import content_words
-from .retrieval import Scored, Space
+from .retrieval import Retriever, Scored
 from .statements import AMOUNT, Unit, distinctive, negated, units_of
 
 # Residual-cosine thresholds for "the same statement": alone, with two shared distinctive
@@ -48,15 +46,11 @@ class Candidate:
 class Chooser:
     """Scores, selects and merges statements from one index."""
 
-    def __init__(self, index: LoadedIndex, lexicon: Lexicon, sentences: Space,
-                 settings: Settings) -> None:
-        self.index = index
-        self.sentences = sentences
-        self.lexicon = lexicon
+    def __init__(self, retriever: Retriever, settings: Settings) -> None:
+        self.index = retriever.index
+        self.retriever = retriever
+        self.lexicon = retriever.lexicon
         self.settings = settings
-        # Words nearly every passage uses: they say nothing about what a statement is about.
-        common = lexicon.passages * 0.25
-        self.common = frozenset(s for s, df in lexicon.stem_df.items() if df > common)
 
     def candidates(self, scored: Scored, depth: int) -> list[Candidate]:
         """The statements of the ``depth`` best passages, each scored for this question."""
@@ -79,7 +73,7 @@ class Chooser:
             for unit in units_of(chunk, pos, int(self.index.sentence_first[pos])):
                 where = (chunk.article_id, chunk.start + unit.spans[0][0])
                 if where in seen or (need_new and
-                                     len(distinctive(unit.text, asked, self.common)) < 2):
+                                     len(self._beyond(unit.text, asked)) < 2):
                     continue  # said already, or restates the question and adds nothing
                 seen.add(where)
                 out.append(self._score(unit, vecs, scored, float(scored.scores[j]) - top))
@@ -87,12 +81,12 @@ class Chooser:
 
     def _score(self, unit: Unit, vecs: np.ndarray, scored: Scored,
                behind: float) -> Candidate:
-        sims = self.sentences.cosines(list(unit.rows), vecs)
+        sims = self.retriever.sentence_cosines(list(unit.rows), vecs)
         unit.row = unit.rows[int(np.argmax(sims[:, 0]))]  # its best sentence speaks for it
         unit.similarity = float(sims[:, 0].max())
         s = self.settings
         query = scored.query
-        hub = float(self.sentences.hubness(unit.row)) if s.hub_weight else 0.0
+        hub = self.retriever.hubness(unit.row) if s.hub_weight else 0.0
         unit.score = (unit.similarity - s.hub_weight * hub + s.statement_passage_weight * behind
                       + s.statement_subject_weight * self.names(unit.text, query.subject)
                       + (s.statement_amount_weight
@@ -151,10 +145,10 @@ class Chooser:
         residual /= np.maximum(np.linalg.norm(residual, axis=1, keepdims=True), 1e-9)
         lead_of: list[int] = []
         for k, unit in enumerate(units):
-            mine = distinctive(unit.text, asked, self.common)
+            mine = self._beyond(unit.text, asked)
             for point, lead_k in zip(points, lead_of, strict=True):
                 if self._same(unit, point.lead, float(residual[k] @ residual[lead_k]),
-                              len(mine & distinctive(point.lead.text, asked, self.common))):
+                              len(mine & self._beyond(point.lead.text, asked))):
                     if self.index.chunks[unit.chunk_pos].article_id not in self.articles(point):
                         point.units.append(unit)  # one more article says it
                     break
@@ -163,10 +157,14 @@ class Chooser:
                 lead_of.append(k)
         return points
 
+    def _beyond(self, text: str, asked: set[str]) -> set[str]:
+        return distinctive(text, asked, self.lexicon.is_common)
+
     def _same(self, unit: Unit, lead: Unit, beyond: float, common_words: int) -> bool:
         if negated(unit.text) != negated(lead.text):
             return False
-        mine, theirs = unit.topic - self.common, lead.topic - self.common
+        mine = {w for w in unit.topic if not self.lexicon.is_common(w)}
+        theirs = {w for w in lead.topic if not self.lexicon.is_common(w)}
         same_name = bool(mine and theirs) and (mine <= theirs or theirs <= mine)
         return beyond >= MERGE[0] or (beyond >= MERGE[1] and common_words >= 2) or \
             (beyond >= MERGE[2] and same_name)

@@ -80,7 +80,7 @@ class Composer:
         self.retriever = retriever
         self.settings = settings
         self.index = retriever.index
-        self.chooser = Chooser(self.index, retriever.lexicon, retriever.sentences, settings)
+        self.chooser = Chooser(retriever, settings)
         self._help: dict[str, Scored] = {}
         self._help_lock = threading.Lock()
 
@@ -130,7 +130,7 @@ class Composer:
             return Evidence(-1.0, None, 1.0)
         lexicon, everyday = self.retriever.lexicon, self.settings.everyday_words
         rare = max((w for w in scored.query.subject if lexicon.knows(w)
-                    and lexicon.stem_df[w] <= max(2, lexicon.passages // 10)
+                    and lexicon.df(w) <= max(2, lexicon.passages // 10)
                     and specificity(w, everyday) > 0), key=lexicon.weight, default=None)
         top = scored.order()[: self.settings.evidence_passages]
         named = rare is not None and any(

@@ -10,6 +10,7 @@ list markers and "Label:" names, and amounts.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..textutil import content_words
@@ -173,9 +174,9 @@ def negated(text: str) -> bool:
     return bool(_NEGATION.search(text))
 
 
-def distinctive(text: str, asked: set[str], common: frozenset[str]) -> set[str]:
+def distinctive(text: str, asked: set[str], common: Callable[[str], bool]) -> set[str]:
     """Words of a statement beyond the question's and the library's everyday ones."""
-    return set(content_words(text)) - asked - common
+    return {w for w in content_words(text) if w not in asked and not common(w)}
 
 
 def _is_item(text: str, span: tuple[int, int]) -> bool:

@@ -214,9 +214,8 @@ def subject_of(text: str, lexicon: Lexicon) -> tuple[str, ...]:
     """Stems that say what ``text`` is about: not its kind words, not the words nearly every
     passage of this library uses ("cramp" in a cramp library); rarest first."""
     kind = set(content_words(" ".join(_kind_words(text))))
-    common = lexicon.passages * 0.25
     stems = [s for s in dict.fromkeys(content_words(text)) if s not in kind
-             and lexicon.stem_df.get(s, 0) <= common and not s.isdigit()]
+             and not lexicon.is_common(s) and not s.isdigit()]
     return tuple(sorted(stems, key=lambda s: -lexicon.idf(s)))
 
 
@@ -249,9 +248,8 @@ def context_of(question: str) -> tuple[str, ...]:
 def _with_topic(parts: tuple[str, ...], question: str, lexicon: Lexicon) -> tuple[str, ...]:
     """Each part with the question's topic words it lacks ("...can they hit at night too"
     is about "leg cramps"): words nearly every passage of the library uses."""
-    common = lexicon.passages * 0.25
     topic = [w for w in normalize(question).split() if not is_stopword(w)
-             and lexicon.stem_df.get(stem(w), 0) > common]
+             and lexicon.is_common(stem(w))]
     out = []
     for part in parts:
         have = set(normalize(part).split())

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..core import Assistant, History, Status, index_status
 from ..errors import AssistantError
 from ..index.build import BuildReport, Progress, build_index
-from ..index.embedding import Embedder, SentenceTransformerEmbedder
+from ..index.embedding import Embedder, make_embedder
 from ..index.store import MANIFEST
 from ..ingest.corpus import (
     add_articles,
@@ -30,6 +30,7 @@ from ..types import Answer, Article
 from .feedback import FeedbackStore, Gap, Kind, feedback_path, find_gaps
 from .guard import AdminGuard, NotAllowed
 
+_log = logging.getLogger(__name__)
 _ARTICLE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,80}")
 log = logging.getLogger("assistant.app")
 __all__ = ["ArticleRow", "Library", "NotAllowed"]
@@ -49,7 +50,7 @@ class Library:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
-        self.embedder = embedder or SentenceTransformerEmbedder(settings.embedding_model)
+        self.embedder = embedder or make_embedder(settings)
         self._assistant: Assistant | None = None
         self._lock = threading.Lock()
         self.guard = AdminGuard(settings)
@@ -95,12 +96,15 @@ class Library:
         return find_gaps(rows, self.embedder, self.settings.gap_similarity)
 
     def prepare(self) -> str | None:
-        """At launch: bring a missing, stale or differently-built index up to date (only
-        changed passages are embedded), then load. Returns what was built, if anything."""
+        """At launch: bring a missing, damaged, stale or differently-built index up to date
+        (only changed passages are embedded), then load. Returns what was built, if anything."""
         state = self.status()
         built = None
-        if not (state.built and state.matches and state.freshness and state.freshness.fresh):
-            built = build_index(self.settings, self.embedder).summary()
+        if not state.usable:
+            if state.damage:  # a damaged index is rebuilt from scratch, never reused
+                _log.warning("index in %s is %s: rebuilding it", self.settings.index_dir,
+                             state.state)
+            built = build_index(self.settings, self.embedder, full=bool(state.damage)).summary()
         self.assistant()
         return built
 

@@ -1,8 +1,10 @@
-"""Build the index from the corpus: chunk, embed what changed, write atomically, swap in.
+"""Build the index from the corpus: chunk and embed what changed, write atomically, swap in.
 
-The new index is written to a temporary folder beside ``index/``, loaded back to validate
-it, then swapped in with two renames. A build that fails or is killed leaves the previous
-index as it was; the one instant between the renames is repaired by :func:`recover`.
+The new index is written to a temporary folder beside ``index/`` (named after the build and
+the process that owns it), checked, then swapped in with two renames. A build that fails or
+is killed leaves the previous index as it was. Everything that tidies up after a killed build
+(:func:`recover`) runs under the build lock, so nothing that only reads the index (status,
+health checks, loading) can delete the folder of a build in progress.
 """
 
 from __future__ import annotations
@@ -20,14 +22,16 @@ import numpy as np
 
 from .. import __version__
 from ..errors import AssistantError, BuildLockedError
-from ..ingest.corpus import load_corpus
 from ..settings import Settings
 from ..textutil import sha256_text
 from .chunking import chunk_articles
 from .embedding import Embedder
-from .store import load_index, read_chunks, read_manifest, read_vectors, remove_tree, write_index
+from .snapshot import scan_corpus
+from .store import LoadedIndex, load_index, remove_tree
+from .writer import IndexWriter, Plan, plan_build
 
 Progress = Callable[[str, int, int], None]
+_WINDOW = 2048  # texts embedded per call: sorted by length inside it, so batches pad little
 
 
 @dataclass(frozen=True)
@@ -60,75 +64,122 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
     started = time.perf_counter()
     index_dir = settings.index_dir.resolve()
     index_dir.parent.mkdir(parents=True, exist_ok=True)
-    with _build_lock(index_dir):
+    with build_lock(index_dir):
         recover(index_dir)
-        articles = load_corpus(settings.corpus_dir)
-        if not articles:
+        previous = None if full else _previous(index_dir, settings)
+        articles = scan_corpus(settings.corpus_dir,
+                               previous.manifest["articles"] if previous else None)
+        if not articles.entries:
             raise AssistantError(f"the corpus {settings.corpus_dir} has no articles: add some "
                                  "with `cramp-assistant add FILE...`")
-        chunks = chunk_articles(articles, settings.chunk_size, settings.chunk_overlap)
-        cache = {} if full else _previous_vectors(index_dir, settings)
-        t_embed = time.perf_counter()
-        texts = [c.embed_text for c in chunks]
-        sentences = [s for c in chunks for s in c.sentence_texts()]
-        vectors, embedded = _embed(texts + sentences, cache, embedder, settings, progress)
-        embed_seconds = time.perf_counter() - t_embed
+        plan = plan_build(articles, previous)
+        chunks = chunk_articles(plan.fresh, settings.chunk_size, settings.chunk_overlap)
         build_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
-        tmp = index_dir.parent / f".{index_dir.name}.tmp-{build_id}"
+        tmp = index_dir.parent / f".{index_dir.name}.tmp-{build_id}-{os.getpid()}"
         try:
-            write_index(tmp, chunks, vectors[: len(texts)], vectors[len(texts) :], articles,
-                        settings, build_id, __version__)
+            dimension = previous.vectors.shape[1] if previous else embedder.dimension
+            writer = IndexWriter(tmp, plan, chunks, previous, dimension)
+            writer.copy_kept()
+            t_embed = time.perf_counter()
+            embedded = _embed_into(writer, _cache(previous, plan, settings), embedder, settings,
+                                   progress)
+            embed_seconds = time.perf_counter() - t_embed
+            counts = writer.finish(articles, settings, build_id, __version__)["counts"]
+            del writer, previous  # close the maps of the old index before it is removed
             load_index(tmp, settings)  # validate before it replaces anything
             _swap(tmp, index_dir, build_id)
         finally:
             remove_tree(tmp)
-    return BuildReport(build_id, len(articles), len(chunks), len(texts) + len(sentences),
-                       embedded, time.perf_counter() - started, embed_seconds)
+    return BuildReport(build_id, counts["articles"], counts["chunks"],
+                       counts["chunks"] + counts["sentences"], embedded,
+                       time.perf_counter() - started, embed_seconds)
 
 
-def cache_key(model_id: str, text: str) -> str:
-    """Embedding cache key: the model and exactly the text that was embedded."""
-    return sha256_text(model_id + "\n" + text)
+def cache_key(embedding: str, text: str) -> str:
+    """Embedding cache key: the model (and backend) and exactly the text that was embedded."""
+    return sha256_text(embedding + "\n" + text)
 
 
-def _previous_vectors(index_dir: Path, settings: Settings) -> dict[str, np.ndarray]:
-    """Vectors of the last build, reusable when model and chunk settings are unchanged."""
+def _embedding_id(settings: Settings) -> str:
+    return f"{settings.embedding_model}@{settings.embedding_backend}"
+
+
+def _previous(index_dir: Path, settings: Settings) -> LoadedIndex | None:
+    """The last build, when its rows can be reused: same model, backend, chunking and
+    tokenizer, and not damaged (otherwise everything is embedded again)."""
     try:
-        manifest = read_manifest(index_dir)
-        if (manifest["embedding"]["model"] != settings.embedding_model
-                or manifest["chunking"] != settings.chunking_config()):
-            return {}
-        chunks = read_chunks(index_dir)
-        chunk_vectors, sentence_vectors = read_vectors(index_dir)
+        return load_index(index_dir, settings)
     except (AssistantError, OSError, ValueError):
-        return {}  # no usable previous build: embed everything
-    texts = [c.embed_text for c in chunks] + [s for c in chunks for s in c.sentence_texts()]
-    vectors = np.concatenate([chunk_vectors, sentence_vectors])
-    if len(texts) != len(vectors):
+        return None
+
+
+def _cache(previous: LoadedIndex | None, plan: Plan, settings: Settings) -> dict[str, np.ndarray]:
+    """Vectors of the changed articles' old chunks and sentences, by text: an edit re-embeds
+    only the passages and sentences it touched."""
+    if previous is None or not plan.changed:
         return {}
-    return {cache_key(settings.embedding_model, t): v for t, v in zip(texts, vectors, strict=True)}
+    key = _embedding_id(settings)
+    cache: dict[str, np.ndarray] = {}
+    for article_id in plan.changed:
+        entry = previous.manifest["articles"][article_id]
+        for pos in range(entry["first"], entry["first"] + entry["chunks"]):
+            chunk = previous.chunks[pos]
+            cache[cache_key(key, chunk.embed_text)] = np.asarray(previous.vectors[pos])
+            rows = range(int(previous.sentence_bounds[pos]), int(previous.sentence_bounds[pos + 1]))
+            for text, row in zip(chunk.sentence_texts(), rows, strict=True):
+                cache[cache_key(key, text)] = previous.sentence_vectors[row].astype(np.float32)
+    return cache
 
 
-def _embed(texts: list[str], cache: dict[str, np.ndarray], embedder: Embedder,
-           settings: Settings, progress: Progress | None) -> tuple[np.ndarray, int]:
-    """Vectors for ``texts``, embedding only those the cache lacks; returns (vectors, embedded)."""
-    keys = [cache_key(settings.embedding_model, t) for t in texts]
-    todo = [i for i, k in enumerate(keys) if k not in cache]
-    # Longest first, so each batch holds texts of similar length and pads little.
-    todo.sort(key=lambda i: -len(texts[i]))
-    fresh: dict[int, np.ndarray] = {}
-    batch = settings.embedding_batch_size
-    for done in range(0, len(todo), batch):
-        ids = todo[done : done + batch]
-        for i, vec in zip(ids, embedder.embed([texts[i] for i in ids], batch_size=batch),
-                          strict=True):
-            fresh[i] = vec
+def _embed_into(writer: IndexWriter, cache: dict[str, np.ndarray], embedder: Embedder,
+                settings: Settings, progress: Progress | None) -> int:
+    """Fill the new chunks' vector rows, embedding what the cache lacks; returns how many
+    texts were embedded."""
+    total = len(writer.chunks) + int(writer.bounds[-1]) - writer.kept_sentences
+    embedded = done = 0
+    key = _embedding_id(settings)
+    for texts, rows in _windows(writer):
+        vectors = np.zeros((len(texts), writer.vectors.shape[1]), np.float32)
+        todo = []
+        for i, text in enumerate(texts):
+            hit = cache.get(cache_key(key, text)) if cache else None
+            if hit is None:
+                todo.append(i)
+            else:
+                vectors[i] = hit
+        todo.sort(key=lambda i: -len(texts[i]))  # similar lengths per batch: less padding
+        if todo:
+            vectors[todo] = embedder.embed([texts[i] for i in todo],
+                                           batch_size=settings.embedding_batch_size)
+        sentence = rows < 0  # sentence rows are stored as -1 - row
+        writer.vectors[rows[~sentence]] = vectors[~sentence]
+        writer.sentence_vectors[-1 - rows[sentence]] = vectors[sentence]
+        embedded += len(todo)
+        done += len(texts)
         if progress:
-            progress("embedding", min(done + batch, len(todo)), len(todo))
-    rows = [fresh[i] if i in fresh else cache[keys[i]] for i in range(len(texts))]
-    dim = embedder.dimension
-    vectors = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
-    return vectors, len(todo)
+            progress("embedding", done, total)
+    return embedded
+
+
+def _windows(writer: IndexWriter) -> Iterator[tuple[list[str], np.ndarray]]:
+    """The new chunks' texts, about ``_WINDOW`` at a time, with their rows: a passage's row
+    in ``vectors``, or ``-1 - row`` for a sentence's row in ``sentence_vectors``."""
+    row, sentence_row = writer.kept_chunks, writer.kept_sentences
+    texts: list[str] = []
+    rows: list[int] = []
+    for chunk in writer.chunks:
+        texts.append(chunk.embed_text)
+        rows.append(row)
+        row += 1
+        for text in chunk.sentence_texts():
+            texts.append(text)
+            rows.append(-1 - sentence_row)
+            sentence_row += 1
+        if len(texts) >= _WINDOW:
+            yield texts, np.asarray(rows, np.int64)
+            texts, rows = [], []
+    if texts:
+        yield texts, np.asarray(rows, np.int64)
 
 
 def _swap(tmp: Path, index_dir: Path, build_id: str) -> None:
@@ -140,22 +191,46 @@ def _swap(tmp: Path, index_dir: Path, build_id: str) -> None:
 
 
 def recover(index_dir: Path) -> None:
-    """Finish or undo a swap that was interrupted, and clear leftovers of killed builds."""
+    """Finish or undo a swap that was interrupted, and clear what killed builds left behind.
+
+    Call it only while holding :func:`build_lock`, so no build of this process or another is
+    running; a build's folder is removed only when the process named in its name is gone (or
+    is this one, whose builds are over).
+    """
     parent = index_dir.parent
     olds = sorted(parent.glob(f".{index_dir.name}.old-*"))
     if not index_dir.exists() and olds:
         os.rename(olds[-1], index_dir)  # killed between the two renames: put the old one back
         olds = olds[:-1]
-    for leftover in [*olds, *parent.glob(f".{index_dir.name}.tmp-*")]:
-        remove_tree(leftover)
+    for old in olds:
+        remove_tree(old)
+    for leftover in parent.glob(f".{index_dir.name}.tmp-*"):
+        if not _owner_alive(leftover):
+            remove_tree(leftover)
+
+
+def _owner_alive(folder: Path) -> bool:
+    """Whether another live process owns ``folder`` (its name ends in the owner's pid)."""
+    pid = folder.name.rsplit("-", 1)[-1]
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @contextmanager
-def _build_lock(index_dir: Path) -> Iterator[None]:
+def build_lock(index_dir: Path, wait: bool = False) -> Iterator[None]:
+    """Hold the build lock of ``index_dir``; raises BuildLockedError if a build holds it
+    (or waits for it, with ``wait``)."""
     lock_path = index_dir.parent / f".{index_dir.name}.lock"
     with lock_path.open("w") as fh:
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError as exc:
             raise BuildLockedError(f"another build of {index_dir} is running; wait for it "
                                    "to finish") from exc
@@ -163,3 +238,15 @@ def _build_lock(index_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def recover_if_idle(index_dir: Path) -> None:
+    """Recover after a killed build if no build is running now (at load time)."""
+    if not index_dir.parent.is_dir():
+        return
+    try:
+        with build_lock(index_dir):
+            recover(index_dir)
+    except (BuildLockedError, OSError):
+        pass  # a build is running (its folders are not leftovers), or the folder is read-only
+

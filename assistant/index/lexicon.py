@@ -13,15 +13,20 @@ Everything here is learnt from the articles, so it works for an article nobody h
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cache
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..textutil import content_words, normalize, stem
+from ..types import Chunk
 
 # "term (gloss)" and "gloss (term)": a parenthesis of at most eight words after a word.
 _PAREN = re.compile(r"(?P<before>[\w’'-]+(?:\s+[\w’'-]+){0,5})\s+\((?P<inside>[^()\n]{2,80})\)")
@@ -38,39 +43,96 @@ class Bridge:
     term: frozenset[str]
     gloss: frozenset[str]
     text: str  # the term and gloss as written, for the search text
+    article_id: str = ""
+
+
+@dataclass
+class LexiconData:
+    """What a build saves of the library's words (``lexicon.json``): surface word counts, the
+    term bridges with their articles, and the sum of the sentence vectors. Kept up to date
+    by adding the new passages and taking away the removed ones, never by re-reading all."""
+
+    words: Counter[str] = field(default_factory=Counter)
+    bridges: list[Bridge] = field(default_factory=list)
+    sentence_sum: np.ndarray | None = None
+    sentences: int = 0
+
+    def add(self, chunks: Iterable[Chunk], sign: int = 1) -> None:
+        """Count ``chunks``' words in (or, with ``sign=-1``, out); new bridges are added."""
+        for chunk in chunks:
+            for word in normalize(chunk.embed_text).split():
+                self.words[word] += sign
+            if sign > 0:
+                self.bridges += [replace(b, article_id=chunk.article_id)
+                                 for b in find_bridges(chunk.text)]
+        self.words = +self.words  # drop words counted down to nothing
+
+    def drop_articles(self, article_ids: set[str]) -> None:
+        self.bridges = [b for b in self.bridges if b.article_id not in article_ids]
+
+    def add_vectors(self, vectors: np.ndarray, sign: int = 1) -> None:
+        total = np.asarray(vectors, dtype=np.float64).sum(axis=0) if len(vectors) else 0.0
+        base = self.sentence_sum if self.sentence_sum is not None else 0.0
+        self.sentence_sum = np.asarray(base + sign * total, dtype=np.float64)
+        self.sentences += sign * len(vectors)
+
+    def save(self, path: Path) -> None:
+        unique = {(b.term, b.gloss, b.article_id): b for b in self.bridges}
+        data = {"words": dict(self.words), "sentences": self.sentences,
+                "sentence_sum": [] if self.sentence_sum is None else
+                [float(x) for x in np.atleast_1d(self.sentence_sum)],
+                "bridges": [[b.article_id, b.text, sorted(b.term), sorted(b.gloss)]
+                            for b in unique.values()]}
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> LexiconData:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(Counter(data["words"]),
+                   [Bridge(frozenset(t), frozenset(g), text, a)
+                    for a, text, t, g in data["bridges"]],
+                   np.asarray(data["sentence_sum"], dtype=np.float64) if data["sentence_sum"]
+                   else None, int(data["sentences"]))
 
 
 class Lexicon:
-    """Word statistics and term bridges of one library; read-only once built."""
+    """Word statistics and term bridges of one library; read-only once built. How many
+    passages hold a stem comes from the keyword index (``doc_freq``)."""
 
-    def __init__(self, words: Counter[str], stem_df: Counter[str], passages: int,
-                 bridges: Sequence[Bridge]) -> None:
-        self.words = words
-        self.stem_df = stem_df
+    def __init__(self, data: LexiconData, doc_freq: Callable[[str], int], passages: int,
+                 dimension: int) -> None:
+        self.words = data.words
+        self.df = doc_freq
         self.passages = max(passages, 1)
-        self.bridges = tuple(bridges)
+        self.bridges = tuple(data.bridges)
+        self.mean_sentence = (data.sentence_sum / max(data.sentences, 1)).astype(np.float32) \
+            if data.sentence_sum is not None and data.sentences else np.zeros(dimension, np.float32)
+        self._by_stem: dict[str, list[Bridge]] = {}
+        for bridge in self.bridges:
+            for stem_ in bridge.term | bridge.gloss:
+                self._by_stem.setdefault(stem_, []).append(bridge)
         self._speller: Any = None
 
     @classmethod
-    def from_texts(cls, texts: Iterable[str]) -> Lexicon:
-        words: Counter[str] = Counter()
-        stem_df: Counter[str] = Counter()
-        bridges: dict[tuple[frozenset[str], frozenset[str]], Bridge] = {}
-        n = 0
-        for text in texts:
-            n += 1
-            words.update(normalize(text).split())
-            stem_df.update(set(content_words(text)))
-            for bridge in find_bridges(text):
-                bridges.setdefault((bridge.term, bridge.gloss), bridge)
-        return cls(words, stem_df, n, list(bridges.values()))
+    def from_texts(cls, texts: Sequence[str], dimension: int = 384) -> Lexicon:
+        """A lexicon of a few texts held in memory (no index), each text one passage."""
+        data = LexiconData()
+        df: Counter[str] = Counter()
+        for i, text in enumerate(texts):
+            data.add([Chunk(f"c{i}", f"a{i}", "", "", text, 0, len(text), "")])
+            df.update(set(content_words(text)))
+        return cls(data, lambda s: df.get(s, 0), len(texts), dimension)
 
     def knows(self, stem: str) -> bool:
-        return stem in self.stem_df
+        return self.df(stem) > 0
+
+    def is_common(self, stem: str) -> bool:
+        """Used by more than a quarter of the passages ("cramp" in a cramp library)."""
+        return self.df(stem) > self.passages * 0.25
 
     def idf(self, stem: str) -> float:
         """Rarity of a stem in this library (BM25's idf); unknown stems are the rarest."""
-        df = self.stem_df.get(stem, 0)
+        df = self.df(stem)
         return math.log(1 + (self.passages - df + 0.5) / (df + 0.5))
 
     def weight(self, stem: str) -> float:
@@ -96,6 +158,7 @@ class Lexicon:
         return str(found[0].term) if found else None
 
     def speller(self) -> Any:
+        """symspellpy over the library's words, made on the first misspelt question."""
         if self._speller is None:
             from symspellpy import SymSpell
 
@@ -124,8 +187,8 @@ class Lexicon:
         names nothing, "statins" or "cholesterol" name their bridge.
         """
         rare = max(2, self.passages // 10)
-        return [b for b in self.bridges
-                if any(s in stems and self.stem_df.get(s, 0) <= rare for s in b.term | b.gloss)]
+        named = [s for s in stems if s in self._by_stem and self.df(s) <= rare]
+        return list(dict.fromkeys(b for s in named for b in self._by_stem[s]))
 
 
 def find_bridges(text: str) -> list[Bridge]:

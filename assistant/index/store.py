@@ -1,18 +1,23 @@
-"""The saved index: FAISS vectors, chunk store and a manifest that describes how it was built.
+"""The saved index: chunk store, vectors, keyword index, FAISS index and a manifest that
+describes how it was built.
 
-Layout of ``index/``: ``manifest.json``, ``chunks.jsonl``, ``vectors.npy``, ``faiss.index``.
-The manifest records the model, dimension, chunk settings, per-article content hashes and a
-SHA-256 of every other file, so loading refuses a mismatched or damaged index with a fix.
+Layout of ``index/``: ``manifest.json``; ``chunks.jsonl`` with ``chunk_offsets.npy`` (byte
+offset of each line); ``vectors.npy`` (float32, one row per chunk); ``sentences.npy``
+(float16, one row per sentence, grouped by chunk) with ``sentence_bounds.npy`` (chunk ``i``
+owns rows ``bounds[i]:bounds[i+1]``); ``faiss.index``; ``keywords/`` (BM25 posting lists).
+Nothing is read whole on load (offsets, bounds and posting lists are memory-mapped, rows and
+chunk lines read on demand), so loading takes the same time at any size and a question reads
+only its candidates' rows. The manifest records the model and its backend, the
+chunking, the tokenizer, the index type and parameters, per-article content hashes and
+chunk ranges, and each file's size and checksums, so loading refuses a mismatched or damaged
+index with a fix.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import json
 import shutil
-from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +25,25 @@ import numpy as np
 
 from ..errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from ..settings import Settings
-from ..types import Article, Chunk
+from ..textutil import TOKENIZER_ID
+from ..types import Article
+from . import ann
+from .files import ChunkStore, Rows, file_problem
+from .keywords import KeywordIndex
+from .lexicon import Lexicon, LexiconData
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
+CHUNK_OFFSETS = "chunk_offsets.npy"
 VECTORS = "vectors.npy"
 SENTENCE_VECTORS = "sentences.npy"
+SENTENCE_BOUNDS = "sentence_bounds.npy"
 FAISS_FILE = "faiss.index"
+KEYWORDS = "keywords"
+LEXICON = "lexicon.json"
+SENTENCE_DTYPE = np.float16  # half the memory of float32; dev figures unchanged (README)
+REBUILD = "rebuild with `cramp-assistant build`"
 
 
 @dataclass(frozen=True)
@@ -52,29 +68,50 @@ class Freshness:
 
 @dataclass
 class LoadedIndex:
-    """An index in memory: what search needs, plus the manifest it was built with."""
+    """An opened index: what search needs, read on demand, plus the manifest it was built with."""
 
     path: Path
     manifest: dict[str, Any]
-    chunks: list[Chunk]
+    chunks: ChunkStore  # random access; a chunk is parsed when it is asked for
     faiss_index: Any
-    vectors: np.ndarray  # one row per chunk, normalized
-    #: One row per sentence of every chunk, in chunk order; ``sentence_owner`` maps row -> chunk.
-    sentence_vectors: np.ndarray
-    sentence_owner: np.ndarray
-    sentence_first: np.ndarray  # row of each chunk's first sentence
+    vectors: Rows  # one float32 row per chunk, normalized: ``vectors[ids]`` is an array
+    sentence_vectors: Rows  # float16 rows, chunk by chunk, see ``sentence_bounds``
+    sentence_bounds: np.ndarray  # chunk i owns sentence rows bounds[i]:bounds[i+1]
+    keywords: KeywordIndex
+    lexicon: Lexicon  # the library's words, term bridges and mean sentence
 
     @property
     def build_id(self) -> str:
         return str(self.manifest["build_id"])
 
+    @property
+    def sentence_first(self) -> np.ndarray:
+        """Row of each chunk's first sentence vector."""
+        return self.sentence_bounds[:-1]
+
     def freshness(self, articles: list[Article]) -> Freshness:
-        return compare(self.manifest, articles)
+        return compare(self.manifest, {a.article_id: a.index_hash for a in articles})
+
+    def best_sentence(self, qvec: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Per chunk in ``ids``, the best cosine of its sentences with ``qvec`` (-inf for a
+        chunk without sentences); reads only those chunks' rows."""
+        ids = np.asarray(ids, dtype=np.int64)
+        starts, stops = self.sentence_bounds[ids], self.sentence_bounds[ids + 1]
+        counts = stops - starts
+        best = np.full(len(ids), -np.inf, dtype=np.float32)
+        if counts.sum() == 0:
+            return best
+        offsets = np.repeat(starts - np.cumsum(counts) + counts, counts)
+        rows = offsets + np.arange(counts.sum())
+        sims = self.sentence_vectors[rows].astype(np.float32) @ qvec
+        has = counts > 0
+        best[has] = np.maximum.reduceat(sims, (np.cumsum(counts) - counts)[has])
+        return best
 
 
-def compare(manifest: dict[str, Any], articles: list[Article]) -> Freshness:
+def compare(manifest: dict[str, Any], now: dict[str, str]) -> Freshness:
+    """What changed between the index and ``now`` (article id -> content hash)."""
     built = {k: v["content_hash"] for k, v in manifest["articles"].items()}
-    now = {a.article_id: a.content_hash for a in articles}
     return Freshness(
         added=sorted(set(now) - set(built)), removed=sorted(set(built) - set(now)),
         changed=sorted(k for k in set(now) & set(built) if now[k] != built[k]),
@@ -93,145 +130,74 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
         manifest["embedding"]["model"], manifest["files"], manifest["articles"]  # noqa: B018
     except (ValueError, KeyError, TypeError) as exc:
         raise IndexCorruptError(f"{path} is damaged or from another version ({exc}): "
-                                "rebuild with `cramp-assistant build`") from exc
+                                f"{REBUILD}") from exc
     return dict(manifest)
 
 
 def check_settings(manifest: dict[str, Any], settings: Settings, index_dir: Path) -> None:
-    """Refuse an index built with another model or other chunk settings than ``settings``."""
-    built_model = manifest["embedding"]["model"]
-    if built_model != settings.embedding_model:
-        raise IndexMismatchError(
-            f"index in {index_dir} was built with model {built_model!r}, settings say "
-            f"{settings.embedding_model!r}: run `cramp-assistant build` to rebuild it")
-    if manifest["chunking"] != settings.chunking_config():
-        raise IndexMismatchError(
-            f"index in {index_dir} was built with chunking {manifest['chunking']}, settings say "
-            f"{settings.chunking_config()}: run `cramp-assistant build` to rebuild it")
+    """Refuse an index built with another model, backend, chunking or tokenizer."""
+    built = manifest["embedding"]
+    pairs = [("model", built["model"], settings.embedding_model),
+             ("embedding backend", built.get("backend"), settings.embedding_backend),
+             ("chunking", manifest["chunking"], settings.chunking_config()),
+             ("keyword tokenizer", manifest.get("tokenizer"), TOKENIZER_ID)]
+    for what, was, now in pairs:
+        if was != now:
+            raise IndexMismatchError(
+                f"index in {index_dir} was built with {what} {was!r}, this version uses "
+                f"{now!r}: run `cramp-assistant build` to rebuild it")
 
 
-def load_index(index_dir: Path, settings: Settings) -> LoadedIndex:
+def damage(index_dir: Path, manifest: dict[str, Any], full: bool = False) -> str | None:
+    """What is wrong with the index files, or None. Cheap unless ``full`` (see files.py)."""
+    for name, entry in manifest["files"].items():
+        problem = file_problem(index_dir / name, entry, full)
+        if problem:
+            return problem
+    return None
+
+
+def load_index(index_dir: Path, settings: Settings, verify: bool = False) -> LoadedIndex:
+    """Open the index in ``index_dir``; refuses a missing, mismatched or damaged one."""
     manifest = read_manifest(index_dir)
     check_settings(manifest, settings, index_dir)
-    _verify_files(index_dir, manifest)
-    chunks = read_chunks(index_dir)
-    faiss_index = _read_faiss(index_dir / FAISS_FILE)
-    if faiss_index.ntotal != len(chunks) or len(chunks) != manifest["counts"]["chunks"]:
-        raise IndexCorruptError(f"{index_dir}: {faiss_index.ntotal} vectors for {len(chunks)} "
-                                "chunks; rebuild with `cramp-assistant build`")
-    if faiss_index.d != manifest["embedding"]["dimension"]:
-        raise IndexCorruptError(f"{index_dir}: vector size {faiss_index.d} differs from the "
-                                "manifest; rebuild with `cramp-assistant build`")
-    vectors, sentence_vectors = read_vectors(index_dir)
-    counts = [len(c.sentences) for c in chunks]
-    if vectors.shape != (len(chunks), faiss_index.d) or \
-            sentence_vectors.shape != (sum(counts), faiss_index.d):
-        raise IndexCorruptError(f"{index_dir}: stored vectors do not match the chunks; "
-                                "rebuild with `cramp-assistant build`")
-    owner = np.repeat(np.arange(len(chunks)), counts)
-    first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int) if counts else owner
-    return LoadedIndex(path=index_dir, manifest=manifest, chunks=chunks, faiss_index=faiss_index,
-                       vectors=vectors, sentence_vectors=sentence_vectors, sentence_owner=owner,
-                       sentence_first=first)
-
-
-def _read_npy(path: Path) -> np.ndarray:
+    problem = damage(index_dir, manifest, full=verify)
+    if problem:
+        raise IndexCorruptError(f"index in {index_dir} is damaged ({problem}): {REBUILD}")
     try:
-        return np.load(path, allow_pickle=False)
+        index = _open(index_dir, manifest, settings)
     except (OSError, ValueError) as exc:
-        raise IndexCorruptError(f"{path} cannot be read ({exc}): rebuild with "
-                                "`cramp-assistant build`") from exc
-
-
-def _verify_files(index_dir: Path, manifest: dict[str, Any]) -> None:
-    for name, digest in manifest["files"].items():
-        path = index_dir / name
-        if not path.is_file():
-            raise IndexCorruptError(f"{path} is missing: rebuild with `cramp-assistant build`")
-        if file_sha256(path) != digest:
-            raise IndexCorruptError(f"{path} is damaged (checksum differs from the manifest): "
-                                    "rebuild with `cramp-assistant build`")
-
-
-def _read_faiss(path: Path) -> Any:
-    import faiss
-
-    try:
-        return faiss.read_index(str(path))
-    except RuntimeError as exc:  # FAISS reports every read problem as RuntimeError
-        raise IndexCorruptError(f"{path} cannot be read by FAISS: rebuild with "
-                                "`cramp-assistant build`") from exc
-
-
-def read_chunks(index_dir: Path) -> list[Chunk]:
-    path = index_dir / CHUNKS
-    try:
-        with path.open(encoding="utf-8") as fh:
-            rows = [json.loads(line) for line in fh if line.strip()]
-        return [Chunk(**{**row, "sentences": tuple(tuple(s) for s in row["sentences"])})
-                for row in rows]
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        raise IndexCorruptError(f"{path} is damaged ({exc}): rebuild with "
-                                "`cramp-assistant build`") from exc
-
-
-def read_vectors(index_dir: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Chunk vectors and sentence vectors of a built index."""
-    return _read_npy(index_dir / VECTORS), _read_npy(index_dir / SENTENCE_VECTORS)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def make_faiss(vectors: np.ndarray, index_type: str) -> Any:
-    """Exact inner product on normalized vectors is cosine similarity; HNSW approximates it."""
-    import faiss
-
-    dim = vectors.shape[1]
-    index: Any = (faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-                  if index_type == "hnsw" else faiss.IndexFlatIP(dim))
-    if len(vectors):
-        index.add(vectors)
+        raise IndexCorruptError(f"index in {index_dir} cannot be read ({exc}): "
+                                f"{REBUILD}") from exc
+    _check_shapes(index)
     return index
 
 
-def write_index(
-    target: Path, chunks: list[Chunk], vectors: np.ndarray, sentence_vectors: np.ndarray,
-    articles: list[Article], settings: Settings, build_id: str, package_version: str,
-) -> dict[str, Any]:
-    """Write every file of an index into the empty folder ``target``; returns the manifest."""
-    import faiss
+def _open(index_dir: Path, manifest: dict[str, Any], settings: Settings) -> LoadedIndex:
+    def array(name: str) -> np.ndarray:
+        return np.load(index_dir / name, mmap_mode="r", allow_pickle=False)
 
-    target.mkdir(parents=True)
-    with (target / CHUNKS).open("w", encoding="utf-8") as fh:
-        for chunk in chunks:
-            fh.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
-    np.save(target / VECTORS, vectors, allow_pickle=False)
-    np.save(target / SENTENCE_VECTORS, sentence_vectors, allow_pickle=False)
-    faiss.write_index(make_faiss(vectors, settings.index_type), str(target / FAISS_FILE))
-    counts = Counter(c.article_id for c in chunks)
-    per_article = {a.article_id: {"content_hash": a.content_hash, "title": a.title,
-                                  "source": a.source, "chunks": counts[a.article_id]}
-                   for a in articles}
-    manifest = {
-        "format_version": FORMAT_VERSION, "build_id": build_id,
-        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "package_version": package_version,
-        "embedding": {"model": settings.embedding_model, "dimension": int(vectors.shape[1]),
-                      "normalized": True},
-        "chunking": settings.chunking_config(), "index_type": settings.index_type,
-        "counts": {"articles": len(articles), "chunks": len(chunks)},
-        "articles": per_article,
-        "files": {name: file_sha256(target / name)
-                  for name in (CHUNKS, VECTORS, SENTENCE_VECTORS, FAISS_FILE)},
-    }
-    (target / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    return manifest
+    return LoadedIndex(
+        path=index_dir, manifest=manifest,
+        chunks=ChunkStore(index_dir / CHUNKS, index_dir / CHUNK_OFFSETS),
+        faiss_index=ann.read(index_dir / FAISS_FILE, settings), vectors=Rows(index_dir / VECTORS),
+        sentence_vectors=Rows(index_dir / SENTENCE_VECTORS),
+        sentence_bounds=array(SENTENCE_BOUNDS),
+        keywords=(keywords := KeywordIndex.load(index_dir / KEYWORDS)),
+        lexicon=Lexicon(LexiconData.load(index_dir / LEXICON), keywords.doc_freq,
+                        keywords.size, int(manifest["embedding"]["dimension"])))
+
+
+def _check_shapes(index: LoadedIndex) -> None:
+    n, dim = index.manifest["counts"]["chunks"], index.manifest["embedding"]["dimension"]
+    sentences = index.manifest["counts"]["sentences"]
+    shapes = [(len(index.chunks), n), (index.faiss_index.ntotal, n), (index.faiss_index.d, dim),
+              (index.vectors.shape, (n, dim)), (index.sentence_vectors.shape, (sentences, dim)),
+              (len(index.sentence_bounds), n + 1), (index.keywords.size, n)]
+    for found, expected in shapes:
+        if found != expected:
+            raise IndexCorruptError(f"index in {index.path} does not match its manifest "
+                                    f"({found} where {expected} was expected): {REBUILD}")
 
 
 def remove_tree(path: Path) -> None:
