@@ -122,18 +122,6 @@ class Settings(BaseSettings):
     min_relevance: float = Field(
         0.45, ge=-1, le=1, description="Best question-sentence cosine below which the "
         "articles are taken not to answer the question (abstention threshold).")
-    min_relevance_alone: float = Field(
-        0.6, ge=-1, le=1, description="Best question-sentence cosine at which the articles "
-        "cover the question whatever words it uses.")
-    max_foreign_specificity: float = Field(
-        0.6, ge=0, le=1, description="Below min_relevance_alone, a question is not covered "
-        "when it names a word the library never uses that is at least this specific in "
-        "English (0: everyday word, 1: rarer than any in the English word list).")
-    min_relevance_named: float = Field(
-        0.3, ge=-1, le=1, description="Lower abstention threshold for a question whose rarest "
-        "specific word one of the best passages names.")
-    evidence_passages: int = Field(
-        3, gt=0, description="Best passages searched for the question's rare word.")
     everyday_words: int = Field(
         3000, gt=0, description="The commonest English words (by frequency rank) count as "
         "everyday: never specific.")
@@ -142,9 +130,6 @@ class Settings(BaseSettings):
     statement_passage_weight: float = Field(
         0.5, ge=0, description="Weight, in a statement's score, of how far its passage's "
         "search score is behind the best passage's.")
-    statement_subject_weight: float = Field(
-        0.4, ge=0, description="Weight, in a statement's score, of the share of the "
-        "question's subject (by rarity) it names.")
     hub_weight: float = Field(
         0.6, ge=0, description="Taken from a statement's score per unit of its mean cosine "
         "with every sentence of the library (generic sentences are close to everything).")

@@ -1,10 +1,10 @@
 """Choosing statements for an answer: score each for the question, keep the best, merge
 those that several articles make into one point.
 
-A statement's score is how closely its best sentence matches the question (cosine), plus
-how much of the question's subject it names (each subject word weighed by its rarity in
-the library), plus how strong its passage was in search, plus, when the question asks
-"how long/much/often", whether it gives an amount. Nothing here knows what a cause or a
+A statement's score is how closely its best sentence matches the question (cosine), less
+how close that sentence is to everything in the library (generic sentences), plus how
+strong its passage was in search, plus, when the question asks "how long/much/often",
+whether it gives an amount. Nothing here knows what a cause or a
 remedy is: the question's kind shapes the answer elsewhere, not the choice.
 """
 
@@ -88,18 +88,9 @@ class Chooser:
         query = scored.query
         hub = self.retriever.hubness(unit.row) if s.hub_weight else 0.0
         unit.score = (unit.similarity - s.hub_weight * hub + s.statement_passage_weight * behind
-                      + s.statement_subject_weight * self.names(unit.text, query.subject)
                       + (s.statement_amount_weight
                          if query.wants_amount and AMOUNT.search(unit.text) else 0.0))
         return Candidate(unit, sims[:, 1:].max(axis=0) if sims.shape[1] > 1 else np.zeros(0))
-
-    def names(self, text: str, subject: tuple[str, ...]) -> float:
-        """Share of the subject's weight (rarity in the library) that ``text`` names."""
-        if not subject:
-            return 0.0
-        words = set(content_words(text))
-        weights = {w: self.lexicon.weight(w) for w in subject}
-        return sum(v for w, v in weights.items() if w in words) / sum(weights.values())
 
     def choose(self, candidates: list[Candidate], max_points: int, qvec: np.ndarray,
                asked: set[str], best_passage: int | None = None) -> list[Point]:

@@ -52,25 +52,16 @@ _MEDICAL_HELP = "When should I get medical help or see a doctor about cramps?"
 
 @dataclass(frozen=True)
 class Evidence:
-    """What the best passages say to a question, dense and lexical together."""
+    """What the best passages say to a question."""
 
     dense: float  # best cosine of any sentence of the candidate passages with the question
-    rare: str | None  # the question's rarest specific word, when a best passage names it
-    foreign: float  # how specific (in English) the most specific subject word the library
-    #                 never uses is: "fasciitis" 1.0, "sprained" 0.8, "got" 0
 
     def covers(self, settings: Settings) -> bool:
-        """A sentence very close to the question; or a sentence close to it, when the
-        question names nothing specific the library never uses ("sprained ankle" in a
-        cramp library); or, as close, a passage holding its rare word (MiniLM scores rare
-        terms low: "what does idiopathic mean" is answered by the sentence that explains
-        it) and a sentence not far from it."""
-        if self.dense >= settings.min_relevance_alone:
-            return True
-        if self.foreign >= settings.max_foreign_specificity:
-            return False
-        return self.dense >= settings.min_relevance or (
-            self.rare is not None and self.dense >= settings.min_relevance_named)
+        """A sentence close enough to the question. (Lexical evidence, a best passage
+        holding the question's rare word, and a check for specific words the library never
+        uses were tried and measured; neither helped on the check half, so neither stays:
+        see scripts/ablate.py.)"""
+        return self.dense >= settings.min_relevance
 
 
 class Composer:
@@ -126,20 +117,7 @@ class Composer:
 
     def evidence(self, scored: Scored) -> Evidence:
         """The evidence the best passages give for the question."""
-        if not len(scored.scores):
-            return Evidence(-1.0, None, 1.0)
-        lexicon, everyday = self.retriever.lexicon, self.settings.everyday_words
-        rare = max((w for w in scored.query.subject if lexicon.knows(w)
-                    and lexicon.df(w) <= max(2, lexicon.passages // 10)
-                    and specificity(w, everyday) > 0), key=lexicon.weight, default=None)
-        top = scored.order()[: self.settings.evidence_passages]
-        named = rare is not None and any(
-            rare in content_words(self.index.chunks[int(scored.chunk_ids[j])].embed_text)
-            for j in top)
-        context = set(content_words(" ".join(scored.query.context)))  # who asks: not a subject
-        foreign = max((specificity(w, everyday) for w in scored.query.subject
-                       if not lexicon.knows(w) and w not in context), default=0.0)
-        return Evidence(float(scored.best_sentence.max()), rare if named else None, foreign)
+        return Evidence(float(scored.best_sentence.max()) if len(scored.scores) else -1.0)
 
     def _points(self, found: Scored, ranked: Scored, statements: list[Candidate]) -> list[Point]:
         """Statements of the passages search found best, and of the one ranked first."""
