@@ -134,12 +134,12 @@ class Chooser:
                              dtype=np.float32)
         residual = vectors - np.outer(vectors @ qvec, qvec)
         residual /= np.maximum(np.linalg.norm(residual, axis=1, keepdims=True), 1e-9)
+        beyond = [self._beyond(u.text, asked) for u in units]  # each unit's own words, once
         lead_of: list[int] = []
         for k, unit in enumerate(units):
-            mine = self._beyond(unit.text, asked)
             for point, lead_k in zip(points, lead_of, strict=True):
                 if self._same(unit, point.lead, float(residual[k] @ residual[lead_k]),
-                              len(mine & self._beyond(point.lead.text, asked))):
+                              len(beyond[k] & beyond[lead_k])):
                     if self.index.chunks[unit.chunk_pos].article_id not in self.articles(point):
                         point.units.append(unit)  # one more article says it
                     break

@@ -27,7 +27,7 @@ from ..ingest.corpus import (
 from ..ingest.importer import is_url
 from ..settings import Settings
 from ..types import Answer, Article
-from .feedback import FeedbackStore, Gap, Kind, feedback_path, find_gaps
+from .feedback import GAP_KINDS, FeedbackStore, Gap, Kind, feedback_path, find_gaps
 from .guard import AdminGuard, NotAllowed
 
 _log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ class Library:
         self.check_admin(password, client)
         if self.feedback is None:
             return []
-        rows = self.feedback.rows(("down", "abstained"))
+        rows = self.feedback.rows(GAP_KINDS)
         return find_gaps(rows, self.embedder, self.settings.gap_similarity)
 
     def prepare(self) -> str | None:

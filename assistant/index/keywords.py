@@ -16,7 +16,7 @@ import json
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -47,28 +47,6 @@ class KeywordIndex:
         """How many chunks contain ``word`` (a stem, as ``content_words`` gives it)."""
         t = self.vocab.get(word)
         return 0 if t is None else int(self.indptr[t + 1] - self.indptr[t])
-
-    def has_close_word(self, word: str, cutoff: float = 0.8) -> bool:
-        """Whether some indexed word is as close to ``word`` as difflib's
-        ``get_close_matches(word, vocab, cutoff=cutoff)`` asks; the same answer, but difflib
-        runs only on the words a letter count cannot rule out, not on the whole vocabulary."""
-        from difflib import SequenceMatcher
-
-        counts, lengths, words = self._letters
-        mine = _letter_counts([word])[0]
-        shared = np.minimum(counts, mine).sum(axis=1)  # quick_ratio's bound, for every word
-        maybe = np.flatnonzero(2 * shared >= cutoff * (lengths + len(word)))
-        matcher = SequenceMatcher(b=word)
-        for i in maybe:
-            matcher.set_seq1(words[i])
-            if matcher.ratio() >= cutoff:
-                return True
-        return False
-
-    @cached_property
-    def _letters(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        words = list(self.vocab)
-        return _letter_counts(words), np.array([len(w) for w in words]), words
 
     def __post_init__(self) -> None:
         # A question asks for its top chunks, then for its candidates' scores: sum once.
@@ -205,15 +183,3 @@ def _count_terms(texts: Iterable[str], vocab: dict[str, int]) -> Any:
     return sp.csr_matrix((np.frombuffer(counts, np.int64).astype(np.float32),
                           np.frombuffer(terms, np.int64), np.frombuffer(indptr, np.int64)),
                          shape=(len(indptr) - 1, len(vocab)))
-
-
-_ALPHABET = {c: i for i, c in enumerate("abcdefghijklmnopqrstuvwxyz0123456789")}
-
-
-def _letter_counts(words: list[str]) -> np.ndarray:
-    """How often each of a-z and 0-9 occurs in each word (content words use no others)."""
-    out = np.zeros((len(words), len(_ALPHABET) + 1), np.uint8)
-    for row, word in enumerate(words):
-        for c in word:
-            out[row, _ALPHABET.get(c, len(_ALPHABET))] += 1
-    return out
