@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import AssistantError
+from .relevance import read_labels
 
 HALVES = ("tune", "check")
 
@@ -31,11 +32,13 @@ class EvalItem:
     docs: tuple[str, ...] = ()  # the original file names the evidence comes from
     half: str = "tune"
     set_name: str = ""
+    relevant: tuple[str, ...] | None = None  # every article sentence that answers it (labels)
 
 
 def read_items(path: Path) -> list[EvalItem]:
     """The items of one question file, each with its half of the split."""
     items = []
+    labels = read_labels(path)
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
@@ -49,7 +52,7 @@ def read_items(path: Path) -> list[EvalItem]:
                 key_points=list(d.get("key_points") or []),
                 should_abstain=bool(d.get("should_abstain", False)),
                 docs=tuple(dict.fromkeys(str(e.get("doc", "")) for e in evidence)),
-                set_name=path.stem,
+                set_name=path.stem, relevant=labels.get(str(d["id"])) if labels else None,
             ))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise AssistantError(f"{path}:{n}: not a question record ({exc}); see "

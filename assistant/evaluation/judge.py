@@ -17,6 +17,7 @@ from ..answer.compose import FIXED_LINES, FIXED_OPENINGS
 from ..textutil import normalize
 from ..types import Answer, Hit
 from .items import EvalItem
+from .relevance import is_relevant, statements
 from .yardstick import content_words
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -52,6 +53,16 @@ class AnswerResult:
     sentences: int
     grounded: int
     dangling: list[int]
+    shown: list[str] = field(default_factory=list)  # the answer's cited statements
+    irrelevant: list[str] = field(default_factory=list)  # those no label speaks for
+
+    @property
+    def precision(self) -> float | None:
+        """Line precision of an answered, in-scope, labelled question (else None)."""
+        if (self.answer.abstained or self.item.should_abstain or self.item.relevant is None
+                or not self.shown):
+            return None
+        return 1 - len(self.irrelevant) / len(self.shown)
 
     @property
     def coverage(self) -> float:
@@ -61,7 +72,8 @@ class AnswerResult:
     @property
     def failed(self) -> bool:
         return (self.coverage < 1 or bool(self.dangling) or self.grounded < self.sentences
-                or self.answer.abstained != self.item.should_abstain)
+                or self.answer.abstained != self.item.should_abstain
+                or bool(self.precision is not None and self.irrelevant))
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.item.id, "category": self.item.category, "half": self.item.half,
@@ -70,6 +82,7 @@ class AnswerResult:
                 "key_points_missed": [k for k in self.item.key_points
                                       if k not in self.key_points_found],
                 "ungrounded": self.sentences - self.grounded, "dangling": self.dangling,
+                "lines": len(self.shown), "irrelevant_lines": self.irrelevant,
                 "seconds": round(self.seconds, 4)}
 
 
@@ -97,7 +110,10 @@ def judge_answer(item: EvalItem, answer: Answer, seconds: float) -> AnswerResult
         statement = _MARKER.sub("", _AGREEMENT.sub("", line))
         if marks and set(content_words(statement)) <= set(content_words(cited)):
             grounded += 1
-    return AnswerResult(item, answer, seconds, found, sentences, grounded, dangling)
+    shown = statements(answer.body)
+    irrelevant = [s for s in shown if not is_relevant(s, item.relevant or ())]
+    return AnswerResult(item, answer, seconds, found, sentences, grounded, dangling, shown,
+                        irrelevant)
 
 
 @dataclass

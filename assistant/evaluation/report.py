@@ -33,6 +33,8 @@ def answer_metrics(results: list[AnswerResult]) -> Metrics:
         return {"questions": 0.0}
     answerable = [r for r in results if not r.item.should_abstain]
     sentences = sum(r.sentences for r in results)
+    precise = [p for r in results if (p := r.precision) is not None]
+    shown = [len(r.shown) for r in answerable if not r.answer.abstained]
     times = sorted(r.seconds * 1000 for r in results)
     return {
         "questions": float(len(results)),
@@ -42,6 +44,8 @@ def answer_metrics(results: list[AnswerResult]) -> Metrics:
                                    for r in results) / len(results),
         "false_abstention": (sum(r.answer.abstained for r in answerable) / len(answerable)
                              if answerable else 0.0),
+        "line_precision": sum(precise) / len(precise) if precise else float("nan"),
+        "lines_per_answer": sum(shown) / len(shown) if shown else 0.0,
         "grounded_rate": sum(r.grounded for r in results) / sentences if sentences else 1.0,
         "dangling_markers": float(sum(len(r.dangling) for r in results)),
         "ask_p50_ms": statistics.median(times),
@@ -123,13 +127,16 @@ def _row(metric: str, table: dict[str, dict[str, Metrics]],
 
 
 def _fmt(metric: str, value: float) -> str:
+    if value != value:  # NaN: no labelled, answered question
+        return "-"
     if metric.startswith("questions") or metric == "dangling_markers":
         return f"{value:.0f}"
     return f"{value:.1f}" if metric.endswith("_ms") else f"{value:.3f}"
 
 
 def _category_lines(groups: dict[str, Metrics]) -> list[str]:
-    shown = ("hit@1", "hit@5", "key_point_coverage", "abstention_accuracy", "false_abstention")
+    shown = ("hit@1", "hit@5", "key_point_coverage", "line_precision", "lines_per_answer",
+             "abstention_accuracy", "false_abstention")
     lines = [f"{'category':<14}{'n':>4}" + "".join(f"{m[:18]:>20}" for m in shown)]
     for cat, m in groups.items():
         n = m.get("questions", 0.0)
@@ -149,5 +156,7 @@ def _failure_lines(judged: Judged) -> list[str]:
             lines.append(f"  {a.item.id} ({a.item.half}) abstained={d['abstained']} "
                          f"missed={d['key_points_missed']} ungrounded={d['ungrounded']} "
                          f"dangling={d['dangling']}: {a.item.question}")
+            if a.precision is not None:
+                lines += [f"      not relevant: {line}" for line in a.irrelevant]
     return lines
 
