@@ -197,7 +197,7 @@ class Assistant:
         question, notes = clean_question(question, limit)
         turns = clean_history(history, self.settings.max_history_turns, limit)
         return understand(question, turns, self._composer.retriever.lexicon, self.settings,
-                          notes)
+                          notes, embed=self.embedder.embed)
 
     def search(self, question: str, k: int | None = None,
                history: History | None = None) -> list[Hit]:

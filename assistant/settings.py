@@ -106,39 +106,40 @@ class Settings(BaseSettings):
         0.2, ge=0, description="Weight of the share of the question's subject (each word "
         "weighed by its rarity in the library and in English) a passage names.")
 
-    rerank_depth: int = Field(
-        10, gt=0, description="Best passages ranked again by the best statement each holds.")
-    rerank_weight: float = Field(
-        0.6, ge=0, description="Weight of a passage's best statement score in that second "
-        "ranking (0: search order only).")
-
     # Answering
     max_question_chars: int = Field(
         1000, gt=10, description="Longer questions are cut to this length (with a note)."
     )
     answer_max_words: int = Field(120, gt=20, description="Soft limit for the answer body.")
-    answer_passages: int = Field(
-        6, gt=0, description="Best passages whose statements compete for the answer.")
+    answer_max_lines: int = Field(
+        4, gt=0, description="Most lines in an answer; fewer when fewer clear the line "
+        "scorer's bar.")
+    statement_passages: int = Field(
+        40, gt=0, description="Best passages whose statements are scored as answer lines.")
     min_relevance: float = Field(
         0.45, ge=-1, le=1, description="Best question-sentence cosine below which the "
         "articles are taken not to answer the question (abstention threshold).")
     everyday_words: int = Field(
         3000, gt=0, description="The commonest English words (by frequency rank) count as "
         "everyday: never specific.")
-    point_min_similarity: float = Field(
-        0.35, ge=-1, le=1, description="Least cosine a statement needs to enter an answer.")
-    statement_passage_weight: float = Field(
-        0.5, ge=0, description="Weight, in a statement's score, of how far its passage's "
-        "search score is behind the best passage's.")
-    hub_weight: float = Field(
-        0.6, ge=0, description="Taken from a statement's score per unit of its mean cosine "
-        "with every sentence of the library (generic sentences are close to everything).")
-    statement_amount_weight: float = Field(
-        0.2, ge=0, description="Added to a statement that gives an amount when the question "
-        "asks how much, long, many or often.")
-    list_points: int = Field(6, gt=0, description="Most points in a list answer.")
-    line_points: int = Field(
-        4, gt=0, description="Most statements in a one-paragraph answer (yes/no, other).")
+    context_similarity: float = Field(
+        0.12, ge=-1, le=1, description="Cosine of a line with what the person says about "
+        "themselves ('my son') at which the line speaks to it (no note that the articles "
+        "say nothing specific about it); calibrated on tests/data/context_pairs.jsonl.")
+    unknown_centrality: float = Field(
+        0.5, ge=-1, le=1, description="Cosine of a question with a phrase in it that the "
+        "library never uses ('pickle juice') at which the question is taken to be about it, "
+        "and answered with 'our articles don't mention it' (calibrated on "
+        "tests/data/unknown_subjects.jsonl).")
+    line_model_path: Path | None = Field(
+        None, description="The line scorer's fitted model (JSON, from "
+        "scripts/fit_line_model.py); unset: the one shipped with the package.")
+    line_keep: float | None = Field(
+        None, ge=0, le=1, description="Chance a line needs to be shown; unset: the bar fitted "
+        "with the line model.")
+    line_first: float | None = Field(
+        None, ge=0, le=1, description="Chance the best line needs, or nothing is shown; unset: "
+        "the bar fitted with the line model.")
 
     # App
     # CRAMP_HOST/CRAMP_PORT win; else Gradio's own variables (Hugging Face Spaces sets them).
@@ -184,6 +185,10 @@ class Settings(BaseSettings):
     admin_session_seconds: int = Field(
         3600, gt=0, description="How long an admin sign-in (needed to upload files) lasts.")
 
-    def chunking_config(self) -> dict[str, int]:
-        """The settings that decide chunk boundaries; recorded in the index manifest."""
-        return {"chunk_size": self.chunk_size, "chunk_overlap": self.chunk_overlap}
+    def chunking_config(self) -> dict[str, int | str]:
+        """The settings that decide chunk and sentence boundaries; recorded in the index
+        manifest, so an index cut another way is rebuilt."""
+        from .textutil import SENTENCE_SPLITTER_ID
+
+        return {"chunk_size": self.chunk_size, "chunk_overlap": self.chunk_overlap,
+                "sentences": SENTENCE_SPLITTER_ID}

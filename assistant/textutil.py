@@ -87,22 +87,36 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9])")
+#: Names the sentence splitter; recorded with the chunking settings in the index manifest, so
+#: an index whose sentences were cut another way is rebuilt. Change it with ``split_sentences``.
+SENTENCE_SPLITTER_ID = "syntok/1"
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) spans of the sentences and list items in ``text``, in order."""
+    """(start, end) spans of the sentences and list items in ``text``, in order.
+
+    Each line is a unit of its own (headings, list items); inside a line syntok's segmenter
+    finds the sentence ends, so abbreviations ("Dr.", "e.g.", "approx."), decimals and
+    closing quotes or brackets stay with their sentence.
+    """
     spans: list[tuple[int, int]] = []
     pos = 0
     for line in text.split("\n"):
-        line_start = pos
+        spans += [(pos + s, pos + e) for s, e in _line_sentences(line)]
         pos += len(line) + 1
-        cursor = 0
-        for match in _SENTENCE_END.finditer(line):
-            spans.append((line_start + cursor, line_start + match.start()))
-            cursor = match.end()
-        spans.append((line_start + cursor, line_start + len(line)))
     return [(s, e) for s, e in (_trim(text, s, e) for s, e in spans) if e > s]
+
+
+def _line_sentences(line: str) -> list[tuple[int, int]]:
+    if not line.strip():
+        return []
+    from syntok.segmenter import split
+    from syntok.tokenizer import Tokenizer
+
+    tokens = Tokenizer().tokenize(line)
+    sentences = split(iter(tokens))
+    starts = [sentence[0].offset for sentence in sentences if sentence]
+    return [(start, end) for start, end in zip(starts, [*starts[1:], len(line)], strict=True)]
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -6,9 +6,12 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer import policy
-from assistant.answer.understand import Kind, context_of, detect_kind, split_parts, understand
+from assistant.answer.context import Context, context_of
+from assistant.answer.understand import Kind, detect_kind, is_follow_up, split_parts, understand
+from assistant.answer.unknown import unknown_of
 from assistant.index.lexicon import Lexicon, find_bridges
 from assistant.settings import Settings
+from assistant.textutil import split_sentences
 
 TEXTS = [
     "Peripheral artery disease (PAD) narrows the arteries of the legs.",
@@ -72,11 +75,15 @@ def test_either_or_and_two_part_questions_are_split() -> None:
     assert split_parts("What causes cramps?") == ()
 
 
-def test_context_is_what_the_person_says_about_themselves() -> None:
-    assert context_of("My 8 year old son gets cramps at night") == ("8 year old son",)
+def test_context_is_what_the_person_says_about_themselves_named_in_plain_english() -> None:
+    assert context_of("My 8 year old son gets cramps at night") == (
+        Context("8 year old son", "your son"),)
     assert context_of("I'm 30 weeks pregnant, why do my calves cramp?") == (
-        "30 weeks pregnant",)
-    assert context_of("I have type 2 diabetes and my legs cramp") == ("type 2 diabetes",)
+        Context("30 weeks pregnant", "being pregnant"),)
+    assert context_of("I have type 2 diabetes and my legs cramp") == (
+        Context("type 2 diabetes", "type 2 diabetes"),)
+    assert context_of("I'm a cyclist and my quads cramp") == (
+        Context("cyclist", "being a cyclist"),)
     assert context_of("What causes leg cramps?") == ()
 
 
@@ -100,6 +107,49 @@ def test_follow_ups_name_what_they_follow(lexicon: Lexicon) -> None:
 ])
 def test_doses_and_personal_medication_are_refused(question: str, reply: str | None) -> None:
     assert policy.refusal(question) == reply
+
+
+# Follow-ups, both ways, in wordings written for these tests.
+@pytest.mark.parametrize("question", [
+    "and what about during the day?", "Is it serious?", "how long do they last?",
+    "which one matters most?", "what about my other leg", "but why?", "Does that help?",
+    "hang on, what are those minerals called again?",
+])
+def test_a_question_that_cannot_stand_alone_follows_on(lexicon: Lexicon, question: str) -> None:
+    assert is_follow_up(question, lexicon, Settings().everyday_words), question
+
+
+@pytest.mark.parametrize("question", [
+    "My calf is swollen after a long flight, is that a cramp?",
+    "How long do leg cramps usually last?", "Is it normal to get cramps when pregnant?",
+    "What is PAD?", "Why do statins cause cramps?", "Does stretching the calf help?",
+])
+def test_a_question_that_names_its_topic_stands_alone(lexicon: Lexicon, question: str) -> None:
+    assert not is_follow_up(question, lexicon, Settings().everyday_words), question
+    query = understand(question, [("Should I drink more water then?", "")], lexicon,
+                       Settings())
+    assert query.standalone == question
+
+
+def test_sentences_keep_abbreviations_decimals_and_closing_quotes() -> None:
+    text = ('Ask Dr. Patel about minerals, e.g. potassium. Rest for approx. 10 minutes.\n'
+            '- Drink 1.5 l of water (e.g. with meals).\nHe said "stop." Then it eased.')
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "Ask Dr. Patel about minerals, e.g. potassium.", "Rest for approx. 10 minutes.",
+        "- Drink 1.5 l of water (e.g. with meals).", 'He said "stop."', "Then it eased."]
+
+
+def test_things_the_library_never_mentions_are_named(lexicon: Lexicon) -> None:
+    everyday = Settings().everyday_words
+    assert unknown_of("Is acupuncture good for leg cramps?", lexicon, everyday) == (
+        "acupuncture",)
+    assert unknown_of("What causes plantar fasciitis?", lexicon, everyday) == (
+        "plantar fasciitis",)
+    assert unknown_of("Why do my calves cramp at night?", lexicon, everyday) == ()  # calf
+    assert unknown_of("My legs cramp in Lisbon every summer", lexicon, everyday) == ()  # name
+    assert unknown_of("how do i strech my calfs", lexicon, everyday) == ()  # typos of its words
+    assert unknown_of("I'm a dentist and my legs cramp", lexicon, everyday,
+                      {"dentist"}) == ()  # what the person says of themselves
 
 
 def test_can_i_take_is_refused_unless_the_articles_speak_of_it(lexicon: Lexicon) -> None:

@@ -1,125 +1,164 @@
-"""Choosing statements for an answer: score each for the question, keep the best, merge
-those that several articles make into one point.
-
-A statement's score is how closely its best sentence matches the question (cosine), less
-how close that sentence is to everything in the library (generic sentences), plus how
-strong its passage was in search, plus, when the question asks "how long/much/often",
-whether it gives an amount. Nothing here knows what a cause or a
-remedy is: the question's kind shapes the answer elsewhere, not the choice.
+"""Choosing the lines of an answer: every candidate statement gets the line scorer's chance
+that it answers the question (:mod:`.features`, :mod:`.scorer`); the answer takes the lines
+that clear the fitted bar, best first, and stops when none is left. There is no budget to
+fill: one line is the answer when one line is all the articles say. Statements several
+articles make become one point with several citations; disagreeing ones never merge.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
 from ..settings import Settings
 from ..textutil import content_words
+from .features import Sample, Vectors, feature_matrix
 from .retrieval import Retriever, Scored
-from .statements import AMOUNT, Unit, distinctive, negated, units_of
+from .scorer import LineModel
+from .statements import Unit, distinctive, negated, units_of
 
 # Residual-cosine thresholds for "the same statement": alone, with two shared distinctive
 # words, with the same name in both articles.
 MERGE = (0.8, 0.55, 0.35)
+# Cosine at which two statements of opposite negation say the same thing, one denying it.
+OPPOSED = 0.85
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A statement as one question sees it."""
+
+    unit: Unit
+    article_id: str
+    row: int  # the sentence that speaks for it
+    similarity: float  # that sentence's cosine with the question
+    probability: float  # the line scorer's chance that it answers the question
+    parts: tuple[float, ...] = ()  # best cosine with each part of the question
 
 
 @dataclass
 class Point:
-    """One line of the answer: a statement and every unit (article) that makes it."""
+    """One line of the answer: a statement and every article's candidate that makes it."""
 
-    units: list[Unit] = field(default_factory=list)
+    members: list[Candidate] = field(default_factory=list)
+    #: Points that say the opposite (the same statement, negated), from other articles.
+    against: list[Point] = field(default_factory=list)
 
     @property
-    def lead(self) -> Unit:
-        return self.units[0]
+    def lead(self) -> Candidate:
+        return self.members[0]
 
-
-@dataclass
-class Candidate:
-    """A scored statement, with how well it answers each part of the question."""
-
-    unit: Unit
-    parts: np.ndarray  # best cosine with each part of the question
+    @property
+    def articles(self) -> set[str]:
+        return {c.article_id for c in self.members}
 
 
 class Chooser:
     """Scores, selects and merges statements from one index."""
 
-    def __init__(self, retriever: Retriever, settings: Settings) -> None:
+    def __init__(self, retriever: Retriever, settings: Settings, model: LineModel) -> None:
         self.index = retriever.index
         self.retriever = retriever
         self.lexicon = retriever.lexicon
         self.settings = settings
+        self.model = model
+        self.vectors = Vectors(retriever.embedder)
+        self.keep = model.keep if settings.line_keep is None else settings.line_keep
+        self.first = model.first if settings.line_first is None else settings.line_first
+        self._units = lru_cache(maxsize=4096)(self._cut)
+
+    def _cut(self, pos: int) -> tuple[Unit, ...]:
+        return tuple(units_of(self.index.chunks[pos], pos, int(self.index.sentence_first[pos])))
 
     def candidates(self, scored: Scored, depth: int) -> list[Candidate]:
         """The statements of the ``depth`` best passages, each scored for this question."""
-        order = scored.order()[:depth]
-        if not len(order):
-            return []
-        top = float(scored.scores[order[0]])
+        picked, samples, features = self.features(scored, depth)
+        chance = self.model.probability(features)
+        return [Candidate(unit, s.article_id, s.row, s.cosine, float(p), s.parts)
+                for unit, s, p in zip(picked, samples, chance, strict=True)]
+
+    def features(self, scored: Scored, depth: int
+                 ) -> tuple[list[Unit], list[Sample], np.ndarray]:
+        """The candidate statements of the ``depth`` best passages and their features."""
+        picked = self._picked(scored, depth)
+        samples = self._samples(picked, scored)
+        return ([u for u, _, _ in picked], samples,
+                feature_matrix(samples, scored, self.retriever, self.vectors))
+
+    def _picked(self, scored: Scored, depth: int) -> list[tuple[Unit, int, str]]:
         query = scored.query
         asked = set(content_words(query.search))
         # "Does heat help?" is answered by a sentence that repeats its words; a "what" question
         # is not answered by one that only repeats it ("some information on the causes").
         need_new = not query.yes_no
-        vecs = np.vstack([scored.qvec[None, :], scored.part_vecs]) if len(scored.part_vecs) \
-            else scored.qvec[None, :]
-        out: list[Candidate] = []
+        picked: list[tuple[Unit, int, str]] = []
         seen: set[tuple[str, int]] = set()  # overlapping chunks repeat sentences
-        for j in order:
-            pos = int(scored.chunk_ids[j])
+        for slot in scored.order()[:depth]:
+            pos = int(scored.chunk_ids[slot])
             chunk = self.index.chunks[pos]
-            for unit in units_of(chunk, pos, int(self.index.sentence_first[pos])):
-                where = (chunk.article_id, chunk.start + unit.spans[0][0])
-                if where in seen or (need_new and
-                                     len(self._beyond(unit.text, asked)) < 2):
+            for unit in self._units(pos):
+                where = (chunk.article_id, chunk.start + unit.anchor)
+                if where in seen or (need_new and len(unit.words - asked) < 2):
                     continue  # said already, or restates the question and adds nothing
                 seen.add(where)
-                out.append(self._score(unit, vecs, scored, float(scored.scores[j]) - top))
-        return out
+                picked.append((unit, int(slot), chunk.article_id))
+        return picked
 
-    def _score(self, unit: Unit, vecs: np.ndarray, scored: Scored,
-               behind: float) -> Candidate:
-        sims = self.retriever.sentence_cosines(list(unit.rows), vecs)
-        unit.row = unit.rows[int(np.argmax(sims[:, 0]))]  # its best sentence speaks for it
-        unit.similarity = float(sims[:, 0].max())
-        s = self.settings
-        query = scored.query
-        hub = self.retriever.hubness(unit.row) if s.hub_weight else 0.0
-        unit.score = (unit.similarity - s.hub_weight * hub + s.statement_passage_weight * behind
-                      + (s.statement_amount_weight
-                         if query.wants_amount and AMOUNT.search(unit.text) else 0.0))
-        return Candidate(unit, sims[:, 1:].max(axis=0) if sims.shape[1] > 1 else np.zeros(0))
+    def _samples(self, picked: list[tuple[Unit, int, str]], scored: Scored) -> list[Sample]:
+        if not picked:
+            return []
+        vecs = np.vstack([scored.qvec[None, :], scored.part_vecs]) if len(scored.part_vecs) \
+            else scored.qvec[None, :]
+        rows = [r for unit, _, _ in picked for r in unit.rows]
+        sims = self.retriever.sentence_cosines(rows, vecs)
+        samples, at = [], 0
+        for unit, slot, article in picked:
+            mine = sims[at:at + len(unit.rows)]
+            at += len(unit.rows)
+            best = int(np.argmax(mine[:, 0]))
+            chunk = self.index.chunks[unit.chunk_pos]
+            samples.append(Sample(
+                unit.rows, unit.rows[best], slot, article, unit.text, unit.words,
+                self._heading_words(unit.chunk_pos), chunk.section or chunk.title,
+                not chunk.section, float(mine[best, 0]),
+                float(mine[:, 1:].max()) if mine.shape[1] > 1 else float(mine[best, 0]),
+                tuple(float(x) for x in mine[:, 1:].max(axis=0))))
+        return samples
+
+    def _heading_words(self, pos: int) -> frozenset[str]:
+        chunk = self.index.chunks[pos]
+        return frozenset(content_words(f"{chunk.title} {chunk.section}"))
 
     def choose(self, candidates: list[Candidate], max_points: int, qvec: np.ndarray,
-               asked: set[str], best_passage: int | None = None) -> list[Point]:
-        """The best statements, merged into points, within budget. Each part of the question
-        gets its best answer first, then the best statement of the passage search ranked
-        first (a new article that search puts first is heard), then the rest by score."""
-        if not candidates:
+               contexts: Sequence[set[str]] = ()) -> list[Point]:
+        """The lines that clear the bar, best first, merged into points; none when even the
+        best does not reach the first-line bar. Each part of an either/or or two-part
+        question gets its best statement when one is close enough to it (the abstention
+        cosine), what the person says about themselves ("I have diabetes") gets the best
+        statement that names it, and a statement another article contradicts is shown with
+        the contradiction."""
+        ranked = sorted(candidates, key=lambda c: -c.probability)
+        if not ranked or ranked[0].probability < self.first:
             return []
-        ranked = sorted(candidates, key=lambda c: -c.unit.score)
-        floor = self.settings.point_min_similarity
-        first: list[Unit] = []
-        for p in range(max(len(c.parts) for c in ranked)):
-            answers = [c for c in ranked if len(c.parts) > p]
-            top = max(answers, key=lambda c: c.parts[p] + c.unit.score - c.unit.similarity)
-            if top.parts[p] >= floor and top.unit not in first:
-                first.append(top.unit)
-        own = [c.unit for c in ranked if c.unit.chunk_pos == best_passage
-               and c.unit.similarity >= floor]
-        if own and not any(u.chunk_pos == best_passage for u in first):
-            first.append(own[0])
-        rest = [c.unit for c in ranked if c.unit.similarity >= floor and c.unit not in first]
-        points = self.merge(first + rest, asked, qvec)
-        order = {id(u): k for k, u in enumerate(first)}
-        points.sort(key=lambda p: (min(order.get(id(u), len(first)) for u in p.units),
-                                   -(p.lead.score + 0.03 * (len(self.articles(p)) - 1))))
-        return self.budget(points, max_points)
+        points = self.merge(ranked, qvec)  # weaker statements join a point as more citations
+        kept = [p for p in points if p.lead.probability >= self.keep] or points[:1]
+        for k in range(min(len(c.parts) for c in ranked)):
+            best = max(points, key=lambda p: p.lead.parts[k])
+            if best not in kept and best.lead.parts[k] >= self.settings.min_relevance:
+                kept.append(best)
+        for names in contexts:
+            naming = [p for p in points if any(names & c.unit.words for c in p.members)]
+            if naming and not any(p in kept for p in naming):
+                kept.insert(1, naming[0])
+        kept += [q for p in list(kept) for q in p.against
+                 if q not in kept and q.lead.probability >= self.first]
+        return self.budget(kept, max_points)
 
-    def merge(self, units: list[Unit], asked: set[str], qvec: np.ndarray) -> list[Point]:
-        """Greedy clustering: a unit that says what a point already says joins it.
+    def merge(self, ranked: list[Candidate], qvec: np.ndarray) -> list[Point]:
+        """Greedy clustering: a statement that says what a point already says joins it.
 
         Similarity is measured after removing the question's direction from both vectors:
         two sentences about "what causes inner thigh cramps" are alike in that respect
@@ -128,32 +167,40 @@ class Chooser:
         with opposite negation never join: both sides of a disagreement stay, each cited.
         """
         points: list[Point] = []
-        if not units:
+        if not ranked:
             return points
-        vectors = np.asarray(self.index.sentence_vectors[[u.row for u in units]],
+        vectors = np.asarray(self.index.sentence_vectors[[c.row for c in ranked]],
                              dtype=np.float32)
+        raw = vectors @ vectors.T
         residual = vectors - np.outer(vectors @ qvec, qvec)
         residual /= np.maximum(np.linalg.norm(residual, axis=1, keepdims=True), 1e-9)
-        beyond = [self._beyond(u.text, asked) for u in units]  # each unit's own words, once
+        beyond = [self._beyond(c.unit, set()) for c in ranked]  # each one's own words, once
         lead_of: list[int] = []
-        for k, unit in enumerate(units):
+        for k, cand in enumerate(ranked):
+            opposed = []
             for point, lead_k in zip(points, lead_of, strict=True):
-                if self._same(unit, point.lead, float(residual[k] @ residual[lead_k]),
-                              len(beyond[k] & beyond[lead_k])):
-                    if self.index.chunks[unit.chunk_pos].article_id not in self.articles(point):
-                        point.units.append(unit)  # one more article says it
+                alike = self._alike(cand.unit, point.lead.unit,
+                                    float(residual[k] @ residual[lead_k]),
+                                    len(beyond[k] & beyond[lead_k]))
+                if negated(cand.unit.text) != negated(point.lead.unit.text):
+                    if alike or raw[k, lead_k] >= OPPOSED:
+                        opposed.append(point)  # the same statement, one side negated
+                elif alike:
+                    if cand.article_id not in point.articles:
+                        point.members.append(cand)  # one more article says it
                     break
             else:
-                points.append(Point([unit]))
+                points.append(Point([cand], against=opposed))
                 lead_of.append(k)
+                for point in opposed:
+                    point.against.append(points[-1])
         return points
 
-    def _beyond(self, text: str, asked: set[str]) -> set[str]:
-        return distinctive(text, asked, self.lexicon.is_common)
+    def _beyond(self, unit: Unit, asked: set[str]) -> set[str]:
+        return distinctive(unit.words, asked, self.lexicon.is_common)
 
-    def _same(self, unit: Unit, lead: Unit, beyond: float, common_words: int) -> bool:
-        if negated(unit.text) != negated(lead.text):
-            return False
+    def _alike(self, unit: Unit, lead: Unit, beyond: float, common_words: int) -> bool:
+        """Say the same thing, negation aside."""
         mine = {w for w in unit.topic if not self.lexicon.is_common(w)}
         theirs = {w for w in lead.topic if not self.lexicon.is_common(w)}
         same_name = bool(mine and theirs) and (mine <= theirs or theirs <= mine)
@@ -165,7 +212,7 @@ class Chooser:
         chosen: list[Point] = []
         words = 0
         for point in points:
-            size = len(point.lead.text.split())
+            size = len(point.lead.unit.text.split())
             if chosen and words + size > self.settings.answer_max_words:
                 continue
             chosen.append(point)
@@ -173,6 +220,3 @@ class Chooser:
             if len(chosen) == max_points:
                 break
         return chosen
-
-    def articles(self, point: Point) -> set[str]:
-        return {self.index.chunks[u.chunk_pos].article_id for u in point.units}

@@ -9,29 +9,42 @@ English; :mod:`.understand` applies them, and nothing else looks at them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy as np
 
 DOSE = ("The articles don't give doses of any medicine or supplement, so I can't answer that. "
         "A doctor or pharmacist can tell you what is right for you.")
 PERSONAL = ("The articles don't give advice about taking or combining medicines, so I can't "
             "answer that for you. Please ask a doctor or pharmacist.")
 
+# What a question asks to take, use or be on: "... take magnesium for my cramps?"
+_OBJECT = (r"(?P<what>[^?.!,]{2,60}?)(?=\s+(for|to|when|if|while|because|during|and|or|after|"
+           r"before|with|at|every|each|a day|daily)\b|[?.!,]|$)")
+# Always a dose question, whatever is named.
 _DOSE = re.compile(
-    r"\b(doses?|dosage|dosing|overdos\w*|\d+\s?(mg|milligrams?|mcg|micrograms?|iu|units?)"
-    r"|how (much|many)\b[^?.!]{0,50}\b(should|can|could|do|must|may) (i|you|we|he|she|they) "
-    r"(take|give|have)|how (much|many) (mg|milligrams?|units?|iu|pills?|tablets?|capsules?"
-    r"|drops?))\b", re.I)
-# Combining medicines, or one's own medicines: never answered.
-_PERSONAL = re.compile(
-    r"\b((is it|it'?s|is that) (safe|ok|okay|fine|alright|dangerous) (for (me|him|her|them) )?"
-    r"to (take|combine|mix|use)|safe to (take|combine|mix)|interact\w*|(can|could|should) "
-    r"(i|we) (combine|mix|stop taking)|(if|while|when|as) (i'?m|i am|she'?s|he'?s) (on|taking)"
-    r"\b|with my (medication|medicine|pills|tablets|prescription)|should (i|we) stop taking)\b",
-    re.I)
+    r"\b(doses?|dosage|dosing|overdos\w*|\d+\s?(mg|milligrams?|mcg|micrograms?|iu)|how "
+    r"(much|many) (mg|milligrams?|iu|pills?|tablets?|capsules?|drops?))\b", re.I)
+# A dose question when what it asks how much of is a medicine ("how much water should I
+# have" is not).
+_HOW_MUCH = re.compile(r"\bhow (much|many) (?P<what>[^?.!]{1,50}?) (should|can|could|do|must|"
+                       r"may) (i|you|we|he|she|they|my \w+) (take|give|have|use)\b", re.I)
+# Combining medicines, or stopping one's own: never answered.
+_COMBINE = re.compile(
+    r"\b(interact\w*|(can|could|should) (i|we) (combine|mix)|with my (medication|medicine|"
+    r"pills|tablets|prescription)|(can|could|should) (i|we) stop taking)\b", re.I)
+# Is it safe for me to take X, I'm on X: personal medication advice when X is a medicine.
+_SAFE_TO = re.compile(rf"\b((is it|it'?s|is that|is) )?(safe|ok|okay|fine|alright|dangerous) "
+                      rf"(for (me|him|her|them|my \w+) )?to (take|use|combine|mix) {_OBJECT}",
+                      re.I)
+_WHILE_ON = re.compile(rf"\b(if|while|when|as) (i'?m|i am|she'?s|he'?s|they'?re) (on|"
+                       rf"taking) {_OBJECT}", re.I)
 # "Can I take X?": answered only with what the articles themselves say about X.
-_TAKE = re.compile(r"\b(can|could|should|may|must|do) (i|we|he|she|they|my \w+) take "
-                   r"(?P<what>[^?.!,]{2,60}?)(?=\s+(for|to|when|if|while|because|"
-                   r"during|and|or|after|before)\b|[?.!,]|$)", re.I)
+_TAKE = re.compile(rf"\b(can|could|should|may|must|do) (i|we|he|she|they|my \w+) take {_OBJECT}",
+                   re.I)
+
+Embed = Callable[[list[str]], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -83,13 +96,38 @@ SEEK_HELP = re.compile(
     r"111|911)|emergency|symptom of|sign of|underlying (health )?condition|serious)\b", re.I)
 
 
-def refusal(question: str) -> str | None:
-    """The fixed reply for a dose or personal-medication question; None for others."""
-    if _DOSE.search(question):
+def refusal(question: str, embed: Embed | None = None) -> str | None:
+    """The fixed reply for a dose or personal-medication question; None for others.
+
+    A verb alone is never enough: "how much water should I have", "is it ok to take a
+    walk" and "while I'm on holiday" name no medicine (told by ``embed``, the embedding
+    model; without it anything named counts as one)."""
+    if _DOSE.search(question) or _names_medicine(_HOW_MUCH, question, embed):
         return DOSE
-    if _PERSONAL.search(question):
+    if _COMBINE.search(question) or _names_medicine(_SAFE_TO, question, embed) or \
+            _names_medicine(_WHILE_ON, question, embed):
         return PERSONAL
     return None
+
+
+def _names_medicine(pattern: re.Pattern[str], question: str, embed: Embed | None) -> bool:
+    match = pattern.search(question)
+    if match is None:
+        return False
+    return embed is None or is_medicine(match.group("what"), embed)
+
+
+# "Can I take X?" is a medicine question only when X is a medicine: "take a hot bath", "take
+# my son to the GP" and "take a walk" are not. X is a medicine when the embedding model puts
+# it nearer the first description than the second.
+MEDICINE = "a medicine, drug, pill or supplement"
+NOT_MEDICINE = "an activity, a break, a bath, a trip or a person"
+
+
+def is_medicine(what: str, embed: Embed) -> bool:
+    """Whether ``what`` (the X of "take X") names a medicine or supplement."""
+    vecs = np.asarray(embed([what, MEDICINE, NOT_MEDICINE]), dtype=np.float32)
+    return float(vecs[0] @ vecs[1]) > float(vecs[0] @ vecs[2])
 
 
 def taken(question: str) -> str | None:

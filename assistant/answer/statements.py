@@ -22,9 +22,17 @@ _SIGNPOST = re.compile(r"\b(this (article|post|guide)|we('|’)?ll|we will|let('
                        r"are (several|various|many) (factors|theories|ways)|when it comes to)\b",
                        re.I)
 # A sentence that leans on the one before it is cited together with it.
+# A sentence that leans on the one before it: "This helps...", "In most cases, they...". One
+# that opens with a subordinate clause ("Whether it happens..., leg cramps...") names its
+# subject later and leans on nothing.
 _LEANS_BACK = re.compile(r"^((this|these|that|those|such|it|they|eventually|complete this|"
-                         r"conditions like|the aforementioned)\b|([\w’']+,? ){1,3}(it|they|this|"
-                         r"these)\b(?! (is|are) (essential|important|crucial|vital)))", re.I)
+                         r"conditions like|the aforementioned)\b|(?!(whether|if|when|while|"
+                         r"although|though|because|as|once|unless|until|before|after)\b)"
+                         r"([\w’']+,? ){1,3}(it|they|this|these)\b(?! (is|are) (essential|"
+                         r"important|crucial|vital)))", re.I)
+# Lead-ins that only point at what follows.
+_POINTER = re.compile(r"^(for (example|instance)|here (are|is)|such as|including|as follows|"
+                      r"examples? (include|are))\b", re.I)
 _LEADING_LINK = re.compile(r"^(additionally|also|however|therefore|furthermore|moreover|"
                            r"in addition|alternatively|for instance|for example),\s+", re.I)
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
@@ -36,126 +44,198 @@ AMOUNT = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|tw
                     r"degrees?|°[cf]?)\b|\b\d+\s?(°|%|ml|l)\b", re.I)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Unit:
-    """A citable statement: one sentence, or a lead-in with its short list items."""
+    """A citable statement of one passage: a sentence (with those that lean on it), or a
+    lead-in with its list items. The same for every question; what a question makes of it
+    is a :class:`~.choose.Candidate`."""
 
     chunk_pos: int  # index into the index's chunk list
-    spans: list[tuple[int, int]]  # offsets inside the chunk text
+    spans: tuple[tuple[int, int], ...]  # offsets inside the chunk text
     text: str  # as shown: markers and leading connectives trimmed
-    row: int  # sentence-vector row that represents it (its best-matching sentence, once scored)
-    similarity: float
-    score: float = 0.0
+    rows: tuple[int, ...]  # sentence-vector rows of its sentences
+    anchor: int  # offset in the chunk of the sentence it stands for
     topic: frozenset[str] = frozenset()  # what the article names it: label or sub-heading
-    rows: tuple[int, ...] = ()  # sentence-vector rows of all its sentences
+    words: frozenset[str] = frozenset()  # its content stems
 
     @property
     def key(self) -> tuple[int, int]:
-        """Which statement this is, whatever question scored it: passage and first offset."""
-        return self.chunk_pos, self.spans[0][0]
+        """Which statement this is: passage and anchor offset."""
+        return self.chunk_pos, self.anchor
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """One chunk being cut into statements."""
+
+    chunk: Chunk
+    pos: int
+    first_row: int
+    spans: list[tuple[int, int]]
+
+    def sentence(self, i: int) -> str:
+        return self.chunk.text[self.spans[i][0]:self.spans[i][1]]
+
+    def is_item(self, i: int) -> bool:
+        return _is_item(self.chunk.text, self.spans[i])
+
+    def line(self, i: int) -> list[list[int]]:
+        """The sentences on the line that starts at ``i`` (one list item), in groups: each
+        sentence with those after it that lean on it ("..., this can cause cramps")."""
+        groups = [[i]]
+        k = i + 1
+        while k < len(self.spans) and "\n" not in \
+                self.chunk.text[self.spans[k - 1][1]:self.spans[k][0]]:
+            if _LEANS_BACK.match(self.sentence(k)) and not _SIGNPOST.search(self.sentence(k)):
+                groups[-1].append(k)
+            else:
+                groups.append([k])
+            k += 1
+        return groups
+
+    def text_of(self, idx: list[int]) -> str:
+        return " ".join(_REFERENCE.sub("", self.sentence(k)) for k in idx)
+
+    def plain(self, i: int) -> bool:
+        """A sentence of running text: not a list item, not a lead-in."""
+        return 0 <= i < len(self.spans) and not self.is_item(i) and \
+            not self.sentence(i).endswith(":")
+
+    def unit(self, idx: list[int], shown: str, anchor: int | None = None,
+             topic: str | None = None) -> Unit:
+        return Unit(self.pos, tuple(self.spans[k] for k in idx), shown,
+                    tuple(self.first_row + k for k in idx),
+                    self.spans[idx[0] if anchor is None else anchor][0],
+                    topic=_topic(self.chunk, topic) if topic is not None else frozenset(),
+                    words=frozenset(content_words(shown)))
 
 
 def units_of(chunk: Chunk, pos: int, first_row: int) -> list[Unit]:
-    """Split a chunk into statements.
+    """Split a chunk into statements, each of which can be read on its own.
 
-    A lead-in ending in ':' keeps its short list items as one statement; a longer item is
-    its own statement, shown after its lead-in ("See a GP if: you're having frequent leg
-    cramps"), since an item read alone can say the opposite of what the article means.
-    An item whose lead-in is in another passage is kept only if it is a sentence itself.
+    A sentence that leans on the one before it ("This helps...") is shown with it, or not
+    at all when that sentence is not in the passage. A lead-in ending in ':' keeps its short
+    list items as one statement; a longer item is its own statement, after its lead-in
+    ("See a GP if: you're having frequent leg cramps"), since an item read alone can say the
+    opposite of what the article means. A lead-in that says nothing itself ("These
+    include:", "For example:") is replaced by the sentence it leans on, and a long item
+    that is a sentence is shown alone. An item whose lead-in is in another passage is kept
+    only if it is a sentence itself.
     """
-    text, spans = chunk.text, list(chunk.sentences)
+    cut = _Cut(chunk, pos, first_row, list(chunk.sentences))
     units: list[Unit] = []
-    lead: int | None = None  # the lead-in of the list being read
     i = 0
-    while i < len(spans):
-        sentence = text[spans[i][0]:spans[i][1]]
-        if sentence.endswith(":"):
-            items = _short_items(text, spans, i + 1)
-            if items:
-                units.append(_list_unit(text, spans, pos, first_row, i, items))
-                i = items[-1] + 1
-            else:
-                i += 1
-            lead = i - 1 if not items else None
-            continue
-        if _is_item(text, spans[i]):
-            unit = _item_unit(chunk, spans, pos, first_row, lead, i)
-            if unit:
-                units.append(unit)
-            i += 1
-            continue
-        lead = None
-        i = _sentence_unit(chunk, spans, pos, first_row, i, units)
+    while i < len(cut.spans):
+        if cut.sentence(i).endswith(":"):
+            i = _list_units(cut, i, units)
+        elif cut.is_item(i):
+            item = cut.line(i)
+            units += _orphan_item(cut, item[0]) + _rest_of_line(cut, item[1:])
+            i = item[-1][-1] + 1
+        else:
+            i = _sentence_unit(cut, i, units)
     return units
 
 
-def _short_items(text: str, spans: list[tuple[int, int]], j: int) -> list[int]:
-    items = []
-    while j < len(spans) and _is_item(text, spans[j]) and \
-            len(text[spans[j][0]:spans[j][1]].split()) <= 9:
-        items.append(j)
-        j += 1
+def _list_units(cut: _Cut, lead: int, units: list[Unit]) -> int:
+    """The statements of the list introduced at ``lead``; returns the index after it."""
+    items = _items(cut, lead + 1)
+    empty = _says_nothing(cut.sentence(lead))
+    before = [lead - 1] if empty and cut.plain(lead - 1) and \
+        not _LEANS_BACK.match(cut.sentence(lead - 1)) else []
+    head = _clean(cut.sentence(lead))
+    if empty:
+        head = " ".join([*(_clean(cut.sentence(k)) for k in before), head]) if before else ""
+    n = 0
+    while n < len(items):
+        if _short(cut, items[n]):
+            run = [items[n][0]]
+            while n + len(run) < len(items) and _short(cut, items[n + len(run)]):
+                run.append(items[n + len(run)][0])
+            if head:
+                shown = "; ".join(_clean(cut.text_of(item)).rstrip(".") for item in run)
+                idx = [*before, lead, *(k for item in run for k in item)]
+                units.append(cut.unit(idx, f"{head} {shown}.", anchor=lead))
+            n += len(run)
+            continue
+        units += _long_item(cut, [] if empty else [lead], head, items[n][0])
+        units += _rest_of_line(cut, items[n][1:])
+        n += 1
+    return items[-1][-1][-1] + 1 if items else lead + 1
+
+
+def _items(cut: _Cut, i: int) -> list[list[list[int]]]:
+    """The list items from ``i`` on, each as the sentence groups on its line."""
+    items: list[list[list[int]]] = []
+    while i < len(cut.spans) and cut.is_item(i):
+        items.append(cut.line(i))
+        i = items[-1][-1][-1] + 1
     return items
 
 
-def _list_unit(text: str, spans: list[tuple[int, int]], pos: int, first_row: int, i: int,
-               items: list[int]) -> Unit:
-    s, e = spans[i]
-    parts = [_clean(text[s:e])] + [_clean(text[a:b]).rstrip(".") for a, b in
-                                   (spans[k] for k in items)]
-    shown = parts[0] + " " + "; ".join(parts[1:]) + "."
-    return Unit(pos, [spans[k] for k in [i, *items]], shown, first_row + i, 0.0,
-                rows=tuple(first_row + k for k in [i, *items]))
+def _rest_of_line(cut: _Cut, groups: list[list[int]]) -> list[Unit]:
+    """The sentences after an item's first on its line, each a statement if it can be read
+    alone ("Also, take a hot bath...")."""
+    out = []
+    for group in groups:
+        sentence = cut.sentence(group[0])
+        if _worth_citing(sentence) and not _LEANS_BACK.match(sentence):
+            out.append(cut.unit(group, _clean(cut.text_of(group).strip()), topic=sentence))
+    return out
 
 
-def _item_unit(chunk: Chunk, spans: list[tuple[int, int]], pos: int, first_row: int,
-               lead: int | None, i: int) -> Unit | None:
-    text = chunk.text
-    item = text[spans[i][0]:spans[i][1]]
-    if lead is not None:
-        head = _clean(text[spans[lead][0]:spans[lead][1]])
-        body = _clean(item)
-        shown = f"{head} {body[:1].lower() + body[1:]}"
-        return Unit(pos, [spans[lead], spans[i]], shown, first_row + i, 0.0,
-                    topic=_topic(chunk, item), rows=(first_row + lead, first_row + i))
-    bare = _ITEM.sub("", item).strip()
+def _long_item(cut: _Cut, lead: list[int], head: str, item: list[int]) -> list[Unit]:
+    body = _clean(cut.text_of(item))
+    if not lead:  # an empty lead-in: the item alone, if it is a sentence
+        return _orphan_item(cut, item)
+    return [cut.unit([*lead, *item], f"{head} {body[:1].lower() + body[1:]}", anchor=item[0],
+                     topic=cut.sentence(item[0]))]
+
+
+def _orphan_item(cut: _Cut, item: list[int]) -> list[Unit]:
+    """An item shown without its lead-in: only a complete sentence."""
+    bare = _ITEM.sub("", cut.sentence(item[0])).strip()
     if len(bare.split()) < 3 or not bare[:1].isupper() or not bare.endswith((".", "!")) \
-            or _SIGNPOST.search(bare):
-        return None  # a fragment of a list whose lead-in is elsewhere
-    return Unit(pos, [spans[i]], _clean(item), first_row + i, 0.0, topic=_topic(chunk, item),
-                rows=(first_row + i,))
+            or _SIGNPOST.search(bare) or _LEANS_BACK.match(bare):
+        return []
+    return [cut.unit(item, _clean(cut.text_of(item)), topic=cut.sentence(item[0]))]
 
 
-def _sentence_unit(chunk: Chunk, spans: list[tuple[int, int]], pos: int, first_row: int,
-                   i: int, units: list[Unit]) -> int:
+def _short(cut: _Cut, item: list[list[int]]) -> bool:
+    """A fragment ("A sharp pain", "you're having frequent cramps"), read with its lead-in."""
+    bare = _ITEM.sub("", cut.sentence(item[0][0])).strip()
+    return len(item) == 1 and len(item[0]) == 1 and (
+        len(bare.split()) < 4 or not bare[:1].isupper() or not bare.endswith((".", "!")))
+
+
+def _says_nothing(lead_in: str) -> bool:
+    """A lead-in that only points at what follows or back ("These include:", "For
+    example:", "Here are some recommendations:")."""
+    bare = _ITEM.sub("", lead_in).strip()
+    return bool(_LEANS_BACK.match(bare) or _POINTER.match(bare)) and \
+        len(content_words(bare)) <= 2
+
+
+def _sentence_unit(cut: _Cut, i: int, units: list[Unit]) -> int:
     """A sentence, with the sentences that lean on it; returns the next index."""
-    text = chunk.text
-    s, e = spans[i]
-    span_list = [(s, e)]
-    while i + 1 < len(spans) and _leans_on(text, span_list[-1], spans[i + 1]):
-        i += 1
-        span_list.append(spans[i])
-    sentence = text[s:e]
-    leans_back = i > 0 and _same_line(text, spans[i - 1], (s, e)) and \
-        bool(_LEANS_BACK.match(sentence)) and len(span_list) == 1
-    follow_ons = [_REFERENCE.sub("", text[a:b]) for a, b in span_list[1:]]
-    if _worth_citing(sentence) and not leans_back:  # a lone "This..." says nothing
-        first = first_row + i - len(span_list) + 1
-        units.append(Unit(pos, span_list, " ".join([_clean(sentence), *follow_ons]), first,
-                          0.0, topic=_topic(chunk, sentence),
-                          rows=tuple(range(first, first + len(span_list)))))
-    return i + 1
+    group = [i]
+    while _leans_on(cut, group[-1] + 1):
+        group.append(group[-1] + 1)
+    sentence = cut.sentence(i)
+    if _worth_citing(sentence) and not _LEANS_BACK.match(sentence):
+        shown = " ".join([_clean(sentence), *(_REFERENCE.sub("", cut.sentence(k))
+                                              for k in group[1:])])
+        units.append(cut.unit(group, shown, topic=sentence))
+    return group[-1] + 1
 
 
-def _leans_on(text: str, before: tuple[int, int], after: tuple[int, int]) -> bool:
-    """``after`` continues ``before``: same line, leans back, and says something itself."""
-    sentence = text[after[0]:after[1]]
-    return _same_line(text, before, after) and bool(_LEANS_BACK.match(sentence)) and \
-        not sentence.endswith(":") and not _SIGNPOST.search(sentence)
-
-
-def _same_line(text: str, a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return "\n" not in text[a[1] : b[0]]
+def _leans_on(cut: _Cut, i: int) -> bool:
+    """Sentence ``i`` continues the one before it: running text that leans back and says
+    something itself."""
+    if not cut.plain(i):
+        return False
+    sentence = cut.sentence(i)
+    return bool(_LEANS_BACK.match(sentence)) and not _SIGNPOST.search(sentence)
 
 
 def _topic(chunk: Chunk, sentence: str) -> frozenset[str]:
@@ -174,9 +254,9 @@ def negated(text: str) -> bool:
     return bool(_NEGATION.search(text))
 
 
-def distinctive(text: str, asked: set[str], common: Callable[[str], bool]) -> set[str]:
-    """Words of a statement beyond the question's and the library's everyday ones."""
-    return {w for w in content_words(text) if w not in asked and not common(w)}
+def distinctive(words: frozenset[str], asked: set[str], common: Callable[[str], bool]) -> set[str]:
+    """Stems of a statement beyond the question's and the library's everyday ones."""
+    return {w for w in words if w not in asked and not common(w)}
 
 
 def _is_item(text: str, span: tuple[int, int]) -> bool:

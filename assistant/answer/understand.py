@@ -11,6 +11,8 @@ composition only read the result:
 - yes/no, either/or and two-part questions, and questions that want an amount;
 - its subject: the words that say what it is about, weighed by their rarity in the library;
 - what the person says about themselves ("I'm 30 weeks pregnant"), to be matched or named;
+- specific words the library never uses ("pickle juice", "shin splints"), to be named;
+- a question in another language;
 - warning signs, emergencies and questions never answered (doses, personal medication).
 """
 
@@ -25,6 +27,11 @@ from ..index.lexicon import Lexicon, specificity
 from ..settings import Settings
 from ..textutil import content_words, is_stopword, normalize, stem
 from . import policy
+from .context import Context, context_of
+from .language import foreign
+from .unknown import unknown_of
+
+Embed = policy.Embed
 
 
 class Kind(StrEnum):
@@ -50,10 +57,13 @@ class Query:
     wants_amount: bool = False
     parts: tuple[str, ...] = ()  # the halves of an either/or or two-part question
     subject: tuple[str, ...] = ()  # stems of what it is about, rarest in the library first
-    context: tuple[str, ...] = ()  # what the person says about themselves, as typed
+    context: tuple[Context, ...] = ()  # what the person says about themselves
+    unknown: tuple[str, ...] = ()  # specific things it names that the library never does
+    foreign: bool = False  # not in English
     warnings: tuple[policy.WarningSign, ...] = ()
     emergency: bool = False
     refusal: str | None = None
+    medicine: tuple[str, ...] = ()  # "can I take X": the stems of X the articles use
     corrected: tuple[tuple[str, str], ...] = ()  # (typed, library word)
     notes: tuple[str, ...] = field(default=())
 
@@ -64,8 +74,12 @@ class Query:
 
 
 def understand(question: str, history: Sequence[tuple[str, str]], lexicon: Lexicon,
-               settings: Settings, notes: tuple[str, ...] = ()) -> Query:
-    """The :class:`Query` for ``question`` asked after ``history`` (question, answer) pairs."""
+               settings: Settings, notes: tuple[str, ...] = (), embed: Embed | None = None
+               ) -> Query:
+    """The :class:`Query` for ``question`` asked after ``history`` (question, answer) pairs.
+
+    ``embed`` (the embedding model) tells a medicine from an activity in "can I take X";
+    without it every "take X" the library does not name is refused."""
     previous = next((q for q, _ in reversed(history) if q and q.strip()), None)
     follows = previous is not None and is_follow_up(question, lexicon, settings.everyday_words)
     fixed, corrected = _correct(question, lexicon) if settings.correct_spelling \
@@ -79,29 +93,39 @@ def understand(question: str, history: Sequence[tuple[str, str]], lexicon: Lexic
     signs = policy.warning_signs(question)
     if any(s.strong for s in signs):
         kind = Kind.SEE_DOCTOR
+    context = context_of(question)
+    skip = {w for c in context for w in normalize(c.typed).split()}
+    refusal, medicine = _refusal(question, lexicon, settings, embed)
     return Query(
         asked=question, standalone=standalone, search=f"{search} {extra}".strip(),
         keywords=f"{search} {extra}".strip(), kind=kind, yes_no=bool(_YES_NO.match(question)),
         wants_amount=bool(_AMOUNT_ASKED.search(question)),
         parts=_with_topic(split_parts(fixed), fixed, lexicon) if settings.question_parts else (),
         subject=subject_of(search, lexicon),
-        context=context_of(question), warnings=signs,
-        emergency=policy.emergency(question), refusal=_refusal(question, lexicon, settings),
-        corrected=corrected, notes=notes,
+        context=context, warnings=signs, foreign=foreign(question, lexicon),
+        unknown=unknown_of(question, lexicon, settings.everyday_words, skip),
+        emergency=policy.emergency(question),
+        refusal=refusal, medicine=medicine, corrected=corrected, notes=notes,
     )
 
 
-def _refusal(question: str, lexicon: Lexicon, settings: Settings) -> str | None:
-    """Doses and medicines are never advised on; "can I take X" is answered only when the
-    articles themselves speak of X (a word of it, specific in English, that they use)."""
-    fixed = policy.refusal(question)
+def _refusal(question: str, lexicon: Lexicon, settings: Settings,
+             embed: Embed | None) -> tuple[str | None, tuple[str, ...]]:
+    """The refusal, if any, and for "can I take X" the words of X the answer must speak of.
+
+    Doses and medicines are never advised on; "can I take X" about a medicine is answered
+    only with what the articles themselves say of X (a word of it, specific in English, that
+    they use). "Can I take a hot bath?" is not about a medicine at all."""
+    fixed = policy.refusal(question, embed)
     what = policy.taken(question)
     if fixed or what is None:
-        return fixed
+        return fixed, ()
+    if embed is not None and not policy.is_medicine(what, embed):
+        return None, ()
     everyday = settings.everyday_words
-    named = [w for w in subject_of(what, lexicon)
-             if lexicon.knows(w) and specificity(w, everyday) > 0]
-    return None if named else policy.PERSONAL
+    named = tuple(w for w in subject_of(what, lexicon)
+                  if lexicon.knows(w) and specificity(w, everyday) > 0)
+    return (None, named) if named else (policy.PERSONAL, ())
 
 
 # -- kind -------------------------------------------------------------------------------
@@ -148,7 +172,7 @@ def detect_kind(question: str) -> Kind:
     return Kind.OTHER
 
 
-def _kind_words(question: str) -> set[str]:
+def kind_words(question: str) -> set[str]:
     """The words of ``question`` that carry its kind (to leave them out of its topic)."""
     found: set[str] = set()
     for _, pattern in _KIND_RULES:
@@ -165,21 +189,32 @@ def _follow_kind(question: str, previous: str) -> Kind:
 
 # -- follow-ups -------------------------------------------------------------------------
 
-_CONTINUES = re.compile(
-    r"^\s*(and|but|also|so|then|what about|how about|what if|same|ok(ay)?|hang on|wait|"
-    r"which|wich|is it|are they|does it|do they|can it|can they|will it|how long|how often|"
-    r"how many|when can|what will)\b", re.I)
+# Openings that continue the chat whatever follows, and openings that ask on about something
+# named before ("which one...", "is it...") unless the question names its own topic.
+_CONTINUES = re.compile(r"^\s*(and|but|also|so|then|what about|how about|what if|same|"
+                        r"ok(ay)?|hang on|wait)\b", re.I)
+_ASKS_ON = re.compile(r"^\s*(which|wich|is it|are they|does it|do they|can it|can they|will "
+                      r"it|how long|how often|how many|when can|what will)\b", re.I)
 _POINTS_BACK = re.compile(r"\b(it|its|they|them|their|those|these|this|that|one|ones|there|"
                           r"then|such)\b", re.I)
 
 
 def is_follow_up(question: str, lexicon: Lexicon, everyday: int) -> bool:
-    """Leans on the chat: opens like a continuation, or points back ("those", "one")
-    without naming more than one specific subject of its own that the library knows."""
-    subject = [w for w in subject_of(question, lexicon) if lexicon.knows(w)
-               and specificity(w, everyday) > 0]
-    return bool(_CONTINUES.search(question)) or len(content_words(question)) <= 2 or (
-        bool(_POINTS_BACK.search(question)) and len(subject) <= 1)
+    """Leans on the chat: opens as a continuation ("and...", "what about..."), or cannot
+    stand alone: it points back or asks on ("is it...", "which one...") without naming a
+    topic of its own, a word of the library's topic ("cramp", "calf") or a specific word
+    the library knows ("PAD", "magnesium")."""
+    if _CONTINUES.search(question):
+        return True
+    if names_topic(question, lexicon, everyday):
+        return False
+    return bool(_POINTS_BACK.search(question) or _ASKS_ON.search(question)) or \
+        len(content_words(question)) <= 2
+
+
+def names_topic(question: str, lexicon: Lexicon, everyday: int) -> bool:
+    return any(lexicon.knows(w) and (lexicon.is_common(w) or specificity(w, everyday) > 0)
+               for w in content_words(question))
 
 
 def _topic_of(previous: str | None, question: str, lexicon: Lexicon) -> str:
@@ -187,7 +222,7 @@ def _topic_of(previous: str | None, question: str, lexicon: Lexicon) -> str:
     and less its places when the new one names a place of its own."""
     if not previous:
         return ""
-    drop = set(_kind_words(previous)) if detect_kind(question) not in (
+    drop = set(kind_words(previous)) if detect_kind(question) not in (
         Kind.OTHER, detect_kind(previous)) else set()
     fixed, _ = _correct(previous, lexicon)
     return " ".join(w for w in normalize(fixed).split() if w not in drop and not is_stopword(w))
@@ -213,34 +248,10 @@ def _correct(text: str, lexicon: Lexicon) -> tuple[str, tuple[tuple[str, str], .
 def subject_of(text: str, lexicon: Lexicon) -> tuple[str, ...]:
     """Stems that say what ``text`` is about: not its kind words, not the words nearly every
     passage of this library uses ("cramp" in a cramp library); rarest first."""
-    kind = set(content_words(" ".join(_kind_words(text))))
+    kind = set(content_words(" ".join(kind_words(text))))
     stems = [s for s in dict.fromkeys(content_words(text)) if s not in kind
              and not lexicon.is_common(s) and not s.isdigit()]
     return tuple(sorted(stems, key=lambda s: -lexicon.idf(s)))
-
-
-# What a person says about themselves or whom they ask for: "my 8-year-old son", "I'm 30
-# weeks pregnant", "I have type 2 diabetes", "I'm on statins". General English patterns.
-_WHO = (r"(\d+[- ]?(year|yr)s?[- ]?old |little |teenage |elderly )?(son|daughter|child|"
-        r"children|kid|kids|baby|toddler|teenager|teen|wife|husband|partner|mum|mom|mother|"
-        r"dad|father|grandmother|grandfather|grandma|grandpa|grandson|granddaughter|friend|"
-        r"colleague|co-?worker|boss|neighbou?r|patient|client)")
-_CONTEXT = [re.compile(rx, re.I) for rx in (
-    rf"\bmy (?P<what>{_WHO})\b",
-    r"\bi(?:'?m| am) (?P<what>(\d+ (weeks?|months?) )?pregnant)\b",
-    r"\bi(?:'?m| am) (?:a |an )?(?P<what>(diabetic|vegan|vegetarian|runner|cyclist|swimmer|"
-    r"athlete|smoker|nurse|teacher|builder|labourer|laborer|farmer|pensioner|\w+ist))\b",
-    r"\bi(?: have|'ve got|'ve been diagnosed with| was diagnosed with| suffer from| live "
-    r"with)(?: had)? (?P<what>(?!to\b|been\b|a lot\b|no\b|never\b)[\w'-]+( [\w'-]+){0,2}?)"
-    r"(?=[.,;?!]| and\b| but\b| which\b| that\b| so\b|$)",
-    r"\bi(?:'?m| am)? (?:taking|on) (?P<what>[\w-]+( [\w-]+)?)(?= for\b|[.,;?!]| and\b|$)",
-)]
-
-
-def context_of(question: str) -> tuple[str, ...]:
-    """The phrases in which the person describes themselves or whom they ask for."""
-    out = [m.group("what").strip() for rx in _CONTEXT for m in rx.finditer(question)]
-    return tuple(dict.fromkeys(o for o in out if o))
 
 
 # -- parts ------------------------------------------------------------------------------
