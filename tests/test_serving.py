@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 import urllib.error
 import urllib.request
 from email.message import Message
@@ -75,9 +76,14 @@ def test_json_api_refuses_what_it_cannot_use_in_words(server: Server) -> None:
     assert status == 400 and reply["detail"].startswith(HISTORY_SHAPE)
     assert call(url, raw=b"{not json")[0] == 422
     assert call(url, {"history": []})[0] == 422  # no question
-    limit = Settings().max_request_bytes
-    status, reply, _ = call(url, {"question": "Why?", "history": [["x" * limit, "y"]]})
-    assert (status, reply) == (413, {"detail": too_large(limit)})
+    limit, pause = Settings().max_request_bytes, Settings().refusal_pause_seconds
+    for door, body in ((url, {"question": "Why?", "history": [["x" * limit, "y"]]}),
+                       (server.url + "/gradio_api/call/ask", {"data": ["Why?", [["x" * limit,
+                                                                                  "y"]]]})):
+        started = time.monotonic()
+        status, reply, _ = call(door, body)  # refused unread, after the pause
+        assert (status, reply) == (413, {"detail": too_large(limit)}), door
+        assert time.monotonic() - started >= pause
     assert call(server.url + "/api/v1/search?q=cramps&k=0")[0] == 422
     spec = call(server.url + "/api/v1/openapi.json")[1]
     assert {"/api/v1/ask", "/api/v1/search"} <= set(spec["paths"])
