@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c constraints.txt torch==2.13.0
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
+	$(BIN)/python -m assistant.index.export  # the model's float32 ONNX file, made once, offline
 	touch $(STAMP)
 
 # Browser tests drive Debian's chromium through playwright (never `playwright install`) and

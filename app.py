@@ -1,7 +1,8 @@
 """Gradio entry point (Hugging Face Spaces style): `python app.py`.
 
-`demo` is defined at module level; nothing heavy happens on import. At launch the index is
-brought up to date (built if missing, stale or made with other settings) and loaded.
+`demo` is defined at module level; nothing heavy happens on import. At launch the page is
+served at once while the index is brought up to date (built if missing, stale or made with
+other settings) and loaded in the background.
 """
 
 from assistant.app.library import Library

@@ -256,9 +256,11 @@ def eval_command(files: tuple[Path, ...], grow: tuple[Path, ...], corpus_dir: Pa
 @friendly_errors
 def serve(corpus_dir: Path | None, index_dir: Path | None, host: str | None,
           port: int | None) -> None:
-    """Start the web app (chat and library); builds a missing or stale index first.
+    """Start the web app (chat, library and the JSON API under /api/v1).
 
-    Library changes in the app need CRAMP_ADMIN_PASSWORD to be set.
+    The page answers at once; a missing or stale index is built and the model loaded in the
+    background, and questions asked meanwhile wait for it. Library changes in the app need
+    CRAMP_ADMIN_PASSWORD to be set.
     """
     from .app.library import Library
     from .app.server import serve as serve_app

@@ -224,5 +224,7 @@ class Assistant:
         self._composer = self._compose(load_index(self.settings.index_dir, self.settings))
 
     def warm_up(self) -> None:
-        """Load the model now rather than on the first question."""
-        self.embedder.embed(["warm up"])
+        """Load the model, and what answering reads on first use (English word ranks,
+        spelling lists), now rather than on the first question."""
+        self.ask("What causes leg cramps?")
+        self.index.lexicon.weight("cramp")

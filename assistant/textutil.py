@@ -6,7 +6,9 @@ import hashlib
 import re
 import threading
 import unicodedata
+from collections.abc import Sequence
 from functools import cache, lru_cache
+from pathlib import Path
 from typing import Any
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -16,11 +18,18 @@ _WORD = re.compile(r"[a-z0-9]+")
 TOKENIZER_ID = "snowball-english+bm25s-en-plus/1"
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _unless_combining(match: re.Match[str]) -> str:
+    return "" if unicodedata.combining(match.group()) else match.group()
+
+
 def normalize(text: str) -> str:
     """Lower-case, strip accents and punctuation, fold white space: for matching quotes."""
     if not text.isascii():  # ASCII has no accents to strip (and this is the slow part)
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in text if not unicodedata.combining(c))
+        # Only non-ASCII characters can be combining marks: the rest is never looked at.
+        text = _NON_ASCII.sub(_unless_combining, unicodedata.normalize("NFKD", text))
     return " ".join(_WORD.findall(text.lower()))
 
 
@@ -34,7 +43,8 @@ def content_words(text: str) -> list[str]:
 
     Snowball's English stemmer (PyStemmer) and the bm25s English stop-word list.
     """
-    return [stem(w) for w in words(text) if w not in stopwords()]
+    stops = stopwords()
+    return [stem(w) for w in words(text) if w not in stops]
 
 
 def is_stopword(word: str) -> bool:
@@ -43,9 +53,20 @@ def is_stopword(word: str) -> bool:
 
 @cache
 def stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN_PLUS
+    """bm25s's English list. Its module is read on its own: importing it through the bm25s
+    package would import scipy too (a tenth of a second a question's process never needs)."""
+    import importlib.util
 
-    return frozenset(STOPWORDS_EN_PLUS)
+    spec = importlib.util.find_spec("bm25s")  # finds the package without running it
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("bm25s is not installed: pip install bm25s")
+    path = Path(spec.origin).with_name("stopwords.py")
+    loaded = importlib.util.spec_from_file_location("_bm25s_stopwords", path)
+    if loaded is None or loaded.loader is None:
+        raise ModuleNotFoundError(f"cannot read bm25s's stop words from {path}")
+    module = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(module)
+    return frozenset(module.STOPWORDS_EN_PLUS)
 
 
 _STEM_LOCK = threading.Lock()
@@ -56,6 +77,12 @@ def stem(word: str) -> str:
     """Snowball English stem of one lower-case word (cached; PyStemmer is not thread-safe)."""
     with _STEM_LOCK:
         return str(_stemmer().stemWord(word))
+
+
+def stems(words: Sequence[str]) -> list[str]:
+    """The stems of many words in one call (as :func:`stem` gives them, without its cache)."""
+    with _STEM_LOCK:
+        return [str(s) for s in _stemmer().stemWords(list(words))]
 
 
 @cache

@@ -1,6 +1,7 @@
 """A throwaway app server for the scripts in this folder: 127.0.0.1 only, a private copy of
-the shipped corpus and index, stopped on exit. Also a raw `/ask` call (no client library:
-the figures measure the server, not a client's start-up)."""
+the shipped corpus and index, stopped on exit. Also raw calls of Gradio's `/ask` and of the
+JSON `POST /api/v1/ask` (no client library: the figures measure the server, not a client's
+start-up)."""
 
 from __future__ import annotations
 
@@ -73,16 +74,70 @@ def wait_for(url: str, proc: subprocess.Popen[bytes], seconds: float = 600) -> f
     raise TimeoutError(url)
 
 
-def ask(url: str, question: Any, history: Any = (), timeout: float = 120) -> tuple[str, Any]:
-    """One `/ask` call: ("complete", answer dict), ("error", message) or ("busy", status)."""
-    body = json.dumps({"data": [question, list(history) if isinstance(history, tuple)
+def wait_ready(url: str, proc: subprocess.Popen[bytes] | None = None,
+               seconds: float = 600) -> float:
+    """Seconds until the app's health check says it is ready (loaded); an app whose health
+    check has no ``ready`` is ready when it answers."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the app exited with {proc.returncode}")
+        try:
+            if json.loads(urllib.request.urlopen(url + "/healthz", timeout=2).read()).get(
+                    "ready", True):
+                return time.monotonic() - started
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(url)
+
+
+def gradio_body(question: Any, history: Any = ()) -> bytes:
+    return json.dumps({"data": [question, list(history) if isinstance(history, tuple)
                                 else history]}).encode()
+
+
+def json_body(question: Any, history: Any = ()) -> bytes:
+    return json.dumps({"question": question, "history": list(history)
+                       if isinstance(history, tuple) else history}).encode()
+
+
+def ask(url: str, question: Any, history: Any = (), timeout: float = 120) -> tuple[str, Any]:
+    """One Gradio `/ask` call: ("complete", answer dict), ("busy", message) for a 503,
+    ("refused", message) for a 4xx, or ("error", message)."""
+    return ask_gradio(url, gradio_body(question, history), timeout)
+
+
+def ask_json(url: str, body: bytes, timeout: float = 120) -> tuple[str, Any]:
+    """One `POST /api/v1/ask` with a ready-made body: ("complete", answer dict), ("busy",
+    message) for a 503, ("refused", message) for a 4xx, ("error", message) otherwise."""
+    request = urllib.request.Request(url + "/api/v1/ask", data=body,
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:
+            return "complete", json.loads(reply.read())
+    except urllib.error.HTTPError as exc:
+        return _refusal(exc)
+    except OSError as exc:  # a refused body can be cut off while it is still being sent
+        return "error", str(exc)
+
+
+def _refusal(exc: urllib.error.HTTPError) -> tuple[str, str]:
+    """("busy", message) for a 503, ("refused", message) for a 4xx, else ("error", ...)."""
+    kind = "busy" if exc.code == 503 else "refused" if exc.code < 500 else "error"
+    return kind, exc.read().decode(errors="replace")
+
+
+def ask_gradio(url: str, body: bytes, timeout: float = 120) -> tuple[str, Any]:
+    """One Gradio `/ask` call with a ready-made body (see :func:`ask`)."""
     request = urllib.request.Request(url + "/gradio_api/call/ask", data=body,
                                      headers={"Content-Type": "application/json"})
     try:
         event = json.loads(urllib.request.urlopen(request, timeout=timeout).read())["event_id"]
     except urllib.error.HTTPError as exc:
-        return ("busy" if exc.code == 503 else "error"), exc.read().decode(errors="replace")
+        return _refusal(exc)
+    except OSError as exc:  # a refused body can be cut off while it is still being sent
+        return "error", str(exc)
     kind, data = "error", "the stream ended without a result"
     with urllib.request.urlopen(f"{url}/gradio_api/call/ask/{event}", timeout=timeout) as reply:
         for raw in reply:

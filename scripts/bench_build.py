@@ -1,6 +1,6 @@
 """Embedding throughput of a full build, per embedding backend, and against a raw encode.
 
-Usage: python scripts/bench_build.py [--corpus DIR] [--rounds N] [--backends torch,onnx-int8]
+Usage: python scripts/bench_build.py [--corpus DIR] [--rounds N] [--backends onnx,torch,onnx-int8]
 Each round builds from scratch into a temporary folder (no cache) with each backend in turn
 (so machine drift hits them alike), and times a raw SentenceTransformer ``encode`` of exactly
 the texts the build embeds; prints medians, texts/s and the ratios.
@@ -25,7 +25,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=Path("corpus"))
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--backends", default="torch")
+    parser.add_argument("--backends", default="onnx,torch")
     args = parser.parse_args()
     settings = Settings(corpus_dir=args.corpus)
     variants = {b: settings.model_copy(update={"embedding_backend": b})

@@ -1,36 +1,52 @@
-"""Load on the `/ask` API of a real app: latency under concurrency, and what one abusive
-crowd does to a normal user. Bounded (a fixed number of requests, each with a timeout) and
-on 127.0.0.1 only; it starts and stops its own server.
+"""Load on a real app's two APIs, Gradio's `/ask` and the JSON `POST /api/v1/ask`: latency
+under concurrency, and what one abusive crowd does to a normal user. Bounded (a fixed number
+of requests, each with a timeout) and on 127.0.0.1 only; it starts and stops its own server.
 
-Usage: python scripts/bench_load.py [--rounds N] [--code DIR]
+Usage: python scripts/bench_load.py [--rounds N] [--api both|gradio|json] [--code DIR]
   --code DIR   serve another checkout's app.py (e.g. `git archive main | tar -x -C DIR`)
-               on the same corpus and index, to compare before and after.
+               on the same corpus and index, to compare before and after (an app without
+               the JSON API is measured on Gradio's only).
 
-Prints p50/p95 seconds per request for 1, 5, 10 and 20 clients each asking ``rounds``
-questions in a row, then a normal user's p50/p95 alone and next to 5 clients sending
-maximum-size requests (a follow-up question after a 2 MB history, whose earlier question
-the follow-up is rewritten from).
+Per API: p50/p95 seconds per answered request and answers/s for 1, 5, 10 and 20 clients each
+asking ``rounds`` questions in a row, then a normal user's p50/p95 alone and next to 5
+clients sending maximum-size requests in a loop: a follow-up question after a 2 MB history
+(refused unread: over CRAMP_MAX_REQUEST_BYTES), and after a history that makes the body just
+fit that limit (accepted and answered). Request bodies are encoded once, before the clock
+starts; each abusive client is a process of its own.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import statistics
+import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
-from appserver import ROOT, ask, running_app
+from appserver import ROOT, ask_gradio, ask_json, gradio_body, json_body, running_app, wait_ready
+
+sys.path.insert(0, str(ROOT))
+from assistant.settings import Settings  # noqa: E402
 
 QUESTIONS = ["What causes inner thigh cramps?", "How do I stop a thigh cramp?",
              "When should I see a doctor about leg cramps?", "What foods help prevent cramps?",
              "What is a muscle cramp?"]
 FOLLOW_UP = "And how do I stop one?"
-HUGE_HISTORY = [["x" * 20_000, "y" * 20_000]] * 25 + [["What causes inner thigh cramps? " * 33_000,
-                                                        "z" * 20_000]]  # ~2 MB
+EARLIER = "What causes inner thigh cramps? "
+HUGE_HISTORY = [["x" * 20_000, "y" * 20_000]] * 25 + [[EARLIER * 33_000, "z" * 20_000]]  # ~2 MB
+Call = Callable[[str, bytes], tuple[str, Any]]
+Encode = Callable[[Any, Any], bytes]
+APIS: dict[str, tuple[Call, Encode]] = {"gradio": (ask_gradio, gradio_body),
+                                        "json": (ask_json, json_body)}
 
 
 def percentiles(seconds: list[float]) -> str:
@@ -41,8 +57,9 @@ def percentiles(seconds: list[float]) -> str:
     return f"p50 {statistics.median(ordered):.2f} s, p95 {p95:.2f} s"
 
 
-def clients(url: str, count: int, rounds: int) -> tuple[list[float], Counter[str], float]:
-    """``count`` clients each asking ``rounds`` questions in a row."""
+def clients(url: str, call: Call, bodies: list[bytes], count: int,
+            rounds: int) -> tuple[list[float], Counter[str], float]:
+    """``count`` clients each sending ``rounds`` of ``bodies`` in a row."""
     outcomes: Counter[str] = Counter()
     lock = threading.Lock()
 
@@ -50,7 +67,7 @@ def clients(url: str, count: int, rounds: int) -> tuple[list[float], Counter[str
         times = []
         for i in range(rounds):
             started = time.perf_counter()
-            kind, _ = ask(url, QUESTIONS[(k + i) % len(QUESTIONS)])
+            kind, _ = call(url, bodies[(k + i) % len(bodies)])
             with lock:
                 outcomes[kind] += 1
             if kind == "complete":
@@ -63,40 +80,86 @@ def clients(url: str, count: int, rounds: int) -> tuple[list[float], Counter[str
     return [t for r in results for t in r], outcomes, time.perf_counter() - started
 
 
-def normal_user_next_to_abusers(url: str, rounds: int, abusers: int) -> list[float]:
-    stop = threading.Event()
+def _abuse(call: Call, url: str, body: bytes, stop: Any, seen: Any) -> None:
+    """One abusive client: ``body`` again and again until ``stop``; counts the outcomes."""
+    kinds = ("complete", "busy", "refused", "error")
+    while not stop.is_set():
+        kind = call(url, body)[0]
+        with seen.get_lock():
+            seen[kinds.index(kind) if kind in kinds else 3] += 1
 
-    def abuse() -> None:
-        while not stop.is_set():
-            ask(url, FOLLOW_UP, HUGE_HISTORY, timeout=300)
 
-    threads = [threading.Thread(target=abuse) for _ in range(abusers)]
-    for t in threads:
-        t.start()
+def next_to_abusers(url: str, call: Call, bodies: list[bytes], abusive: bytes,
+                    rounds: int, abusers: int = 5) -> tuple[list[float], dict[str, int]]:
+    """A normal user's answered-request seconds while ``abusers`` loop on ``abusive``. Each
+    abuser is its own process, as another machine would be: the normal user's client does not
+    share an interpreter (and its lock) with them."""
+    context = multiprocessing.get_context("fork")
+    stop, seen = context.Event(), context.Array("i", 4)
+    crowd = [context.Process(target=_abuse, args=(call, url, abusive, stop, seen))
+             for _ in range(abusers)]
+    for p in crowd:
+        p.start()
     time.sleep(1.0)  # let the abusive requests fill the line first
     try:
-        return clients(url, 1, rounds)[0]
+        return clients(url, call, bodies, 1, rounds)[0], dict(zip(
+            ("complete", "busy", "refused", "error"), seen[:], strict=True))
     finally:
         stop.set()
-        for t in threads:
-            t.join()
+        for p in crowd:
+            p.join(timeout=330)
+            if p.is_alive():
+                p.kill()
+
+
+def largest_accepted(encode: Encode, limit: int) -> bytes:
+    """A follow-up after a history that makes the body just fit ``limit`` bytes."""
+    body = encode(FOLLOW_UP, [[EARLIER, "z"]])
+    repeat = (limit - len(body)) // len(EARLIER)
+    return encode(FOLLOW_UP, [[EARLIER * repeat, "z"]])
+
+
+def has_json_api(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url + "/api/v1/openapi.json", timeout=10).read()
+        return True
+    except urllib.error.HTTPError:
+        return False
+
+
+def measure(url: str, api: str, rounds: int) -> None:
+    call, encode = APIS[api]
+    bodies = [encode(q, []) for q in QUESTIONS]
+    clients(url, call, bodies, 2, 2)  # warm up
+    print(f"-- {api} API")
+    for count in (1, 5, 10, 20):
+        times, outcomes, wall = clients(url, call, bodies, count, rounds)
+        print(f"{count:2} clients: {percentiles(times)}, {len(times) / wall:.1f} answers/s"
+              f" ({dict(outcomes)})")
+    print(f"normal user alone: {percentiles(clients(url, call, bodies, 1, rounds)[0])}")
+    limit = Settings().max_request_bytes
+    abusive = {"2 MB": encode(FOLLOW_UP, HUGE_HISTORY),
+               f"{limit // 1000} kB (the most accepted)": largest_accepted(encode, limit)}
+    for size, body in abusive.items():
+        times, seen = next_to_abusers(url, call, bodies, body, rounds)
+        print(f"normal user next to 5 clients sending {size} requests: {percentiles(times)}"
+              f" (their requests: {dict(seen)})")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=8, help="questions per client")
+    parser.add_argument("--api", choices=["both", "gradio", "json"], default="both")
     parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose app.py to serve")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, running_app(Path(tmp), args.code) as url:
+        wait_ready(url)
         print(f"serving {args.code} at {url}; {args.rounds} questions per client")
-        clients(url, 2, 2)  # warm up
-        for count in (1, 5, 10, 20):
-            times, outcomes, wall = clients(url, count, args.rounds)
-            print(f"{count:2} clients: {percentiles(times)}, {len(times) / wall:.1f} answers/s"
-                  f" ({dict(outcomes)})")
-        print(f"normal user alone:           {percentiles(clients(url, 1, args.rounds)[0])}")
-        print("normal user next to 5 clients sending maximum-size requests: "
-              f"{percentiles(normal_user_next_to_abusers(url, args.rounds, 5))}")
+        for api in ("gradio", "json") if args.api == "both" else (args.api,):
+            if api == "json" and not has_json_api(url):
+                print("-- json API: not served by this checkout")
+                continue
+            measure(url, api, args.rounds)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ ARTIFACTS = ROOT / "artifacts"
 ADMIN = "test-admin-secret"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-STARTUP_SECONDS = 300  # a loaded CI machine loads torch slowly; the health check says when
+STARTUP_SECONDS = 300  # a loaded CI machine imports Gradio slowly; the health check says when
 
 
 @dataclass

@@ -13,7 +13,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from assistant.core import Assistant  # noqa: E402
 from assistant.index.build import build_index  # noqa: E402
-from assistant.index.embedding import SentenceTransformerEmbedder  # noqa: E402
+from assistant.index.embedding import (  # noqa: E402
+    Embedder,
+    SentenceTransformerEmbedder,
+    make_embedder,
+)
 from assistant.ingest.corpus import add_articles  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from tests.app_server import browser, server  # noqa: E402, F401  (app tests' fixtures)
@@ -25,7 +29,14 @@ DEV_SET = EVAL / "dev.jsonl"
 
 
 @pytest.fixture(scope="session")
-def embedder() -> SentenceTransformerEmbedder:
+def embedder() -> Embedder:
+    """The default embedder, as the app and the CLI run it (the ONNX export)."""
+    return make_embedder(Settings())
+
+
+@pytest.fixture(scope="session")
+def torch_embedder() -> SentenceTransformerEmbedder:
+    """The same model on PyTorch, to check the ONNX one against."""
     return SentenceTransformerEmbedder()
 
 
@@ -39,7 +50,7 @@ def seed_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def built(seed_corpus: Path, embedder: SentenceTransformerEmbedder,
+def built(seed_corpus: Path, embedder: Embedder,
           tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings pointing at a corpus and an index built from it (read-only for tests)."""
     settings = Settings(corpus_dir=seed_corpus, index_dir=seed_corpus.parent / "index")
@@ -48,7 +59,7 @@ def built(seed_corpus: Path, embedder: SentenceTransformerEmbedder,
 
 
 @pytest.fixture(scope="session")
-def assistant(built: Settings, embedder: SentenceTransformerEmbedder) -> Assistant:
+def assistant(built: Settings, embedder: Embedder) -> Assistant:
     return Assistant.load(settings=built, embedder=embedder)
 
 

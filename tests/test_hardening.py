@@ -169,25 +169,31 @@ def test_concurrent_questions_all_answered(server: Server) -> None:
 
 @pytest.mark.slow
 def test_a_full_queue_says_busy_try_again(built: Settings, tmp_path: Path) -> None:
+    """One answer at a time and one waiting, at each door: of 12 at once through Gradio's
+    /ask and 12 through the JSON API, some are answered and some told to try again."""
     running = start_app(built, tmp_path, env={"CRAMP_MAX_CONCURRENT_ANSWERS": "1",
                                               "CRAMP_MAX_QUEUE_SIZE": "1"})
+    gradio = json.dumps({"data": [MAX_QUESTION, [[MAX_QUESTION, "x"]] * 10]}).encode()
+    plain = json.dumps({"question": MAX_QUESTION, "history": [[MAX_QUESTION, "x"]] * 10})
     try:
-        def join(_: int) -> tuple[int, str]:
-            data = json.dumps({"data": [MAX_QUESTION, [[MAX_QUESTION, "x"]] * 10]}).encode()
-            request = urllib.request.Request(f"{running.url}/gradio_api/call/ask", data=data,
+        def post(path_body: tuple[str, bytes]) -> tuple[int, str, str | None]:
+            request = urllib.request.Request(running.url + path_body[0], data=path_body[1],
                                              headers={"Content-Type": "application/json"})
             try:
-                return urllib.request.urlopen(request, timeout=60).status, ""
+                return urllib.request.urlopen(request, timeout=120).status, "", None
             except urllib.error.HTTPError as exc:
-                return exc.code, exc.read().decode()
+                return exc.code, exc.read().decode(), exc.headers.get("Retry-After")
 
-        with ThreadPoolExecutor(12) as pool:
-            replies = list(pool.map(join, range(12)))
+        calls = [("/gradio_api/call/ask", gradio), ("/api/v1/ask", plain.encode())] * 12
+        with ThreadPoolExecutor(24) as pool:
+            replies = list(pool.map(post, calls))
     finally:
         stop(running)
-    busy = [detail for code, detail in replies if code == 503]
-    assert busy and "busy right now: please try again" in busy[0], replies
-    assert any(code == 200 for code, _ in replies)
+    for door in (replies[0::2], replies[1::2]):  # Gradio's, then the JSON API's
+        busy = [(detail, wait) for code, detail, wait in door if code == 503]
+        assert busy and "busy right now: please try again" in busy[0][0], door
+        assert busy[0][1] and busy[0][1].isdigit()
+        assert any(code == 200 for code, _, _ in door)
 
 
 def test_highlight_work_does_not_grow_with_repeated_spans() -> None:

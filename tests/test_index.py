@@ -22,7 +22,7 @@ from assistant.errors import (
 )
 from assistant.index.build import build_index
 from assistant.index.chunking import chunk_articles
-from assistant.index.embedding import SentenceTransformerEmbedder
+from assistant.index.embedding import Embedder
 from assistant.index.files import describe_file
 from assistant.index.store import FAISS_FILE, MANIFEST
 from assistant.ingest.corpus import load_corpus
@@ -60,7 +60,7 @@ def test_exact_terms_count(assistant: Assistant) -> None:
 
 
 def test_incremental_build_reembeds_only_the_edited_article(
-    workspace: Settings, embedder: SentenceTransformerEmbedder,
+    workspace: Settings, embedder: Embedder,
 ) -> None:
     unchanged = build_index(workspace, embedder)
     assert unchanged.embedded == 0 and unchanged.reused == unchanged.texts
@@ -83,7 +83,7 @@ def test_incremental_build_reembeds_only_the_edited_article(
 
 
 def test_model_or_chunking_change_rebuilds_everything(
-    workspace: Settings, embedder: SentenceTransformerEmbedder,
+    workspace: Settings, embedder: Embedder,
 ) -> None:
     changed = workspace.model_copy(update={"chunk_size": 500})
     report = build_index(changed, embedder)
@@ -91,12 +91,12 @@ def test_model_or_chunking_change_rebuilds_everything(
     assert report.reused == 0  # nothing of an index made with other settings is reused
 
 
-def test_missing_index(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_missing_index(tmp_path: Path, embedder: Embedder) -> None:
     with pytest.raises(IndexMissingError, match="cramp-assistant build"):
         Assistant.load(tmp_path / "nowhere", embedder=embedder)
 
 
-def test_stale_index(workspace: Settings, embedder: SentenceTransformerEmbedder) -> None:
+def test_stale_index(workspace: Settings, embedder: Embedder) -> None:
     next(workspace.corpus_dir.glob("*.md")).unlink()
     with pytest.raises(IndexStaleError, match="1 removed"):
         Assistant.load(settings=workspace, embedder=embedder)
@@ -104,7 +104,7 @@ def test_stale_index(workspace: Settings, embedder: SentenceTransformerEmbedder)
     assert loaded.status().freshness is not None and not loaded.status().freshness.fresh
 
 
-def test_mismatched_index(workspace: Settings, embedder: SentenceTransformerEmbedder) -> None:
+def test_mismatched_index(workspace: Settings, embedder: Embedder) -> None:
     with pytest.raises(IndexMismatchError, match="chunking"):
         Assistant.load(settings=workspace.model_copy(update={"chunk_overlap": 10}),
                        embedder=embedder)
@@ -115,7 +115,7 @@ def test_mismatched_index(workspace: Settings, embedder: SentenceTransformerEmbe
 
 @pytest.mark.parametrize("damage", ["truncate_faiss", "garbage_faiss", "bad_manifest",
                                     "missing_chunks"])
-def test_corrupt_index(workspace: Settings, embedder: SentenceTransformerEmbedder,
+def test_corrupt_index(workspace: Settings, embedder: Embedder,
                        damage: str) -> None:
     index = workspace.index_dir
     faiss_path = index / FAISS_FILE
@@ -135,7 +135,7 @@ def test_corrupt_index(workspace: Settings, embedder: SentenceTransformerEmbedde
 
 
 def test_interrupted_swap_is_recovered(workspace: Settings,
-                                       embedder: SentenceTransformerEmbedder) -> None:
+                                       embedder: Embedder) -> None:
     index = workspace.index_dir
     os.rename(index, index.parent / ".index.old-20260101-000000-abcdef")
     (index.parent / ".index.tmp-20260101-000001-abcdef").mkdir()
@@ -145,7 +145,7 @@ def test_interrupted_swap_is_recovered(workspace: Settings,
 
 
 def test_concurrent_build_is_refused(workspace: Settings,
-                                     embedder: SentenceTransformerEmbedder) -> None:
+                                     embedder: Embedder) -> None:
     import fcntl
 
     with (workspace.index_dir.parent / ".index.lock").open("w") as fh:
@@ -156,7 +156,7 @@ def test_concurrent_build_is_refused(workspace: Settings,
 
 @pytest.mark.slow
 def test_build_killed_midway_leaves_old_index(workspace: Settings,
-                                              embedder: SentenceTransformerEmbedder) -> None:
+                                              embedder: Embedder) -> None:
     # Enough new text that embedding takes a while, so the kill lands mid-build.
     for n in range(40):
         (workspace.corpus_dir / f"extra-{n}.md").write_text(

@@ -20,14 +20,14 @@ from assistant.cli import cli
 from assistant.core import index_status
 from assistant.index import files
 from assistant.index.build import build_index
-from assistant.index.embedding import SentenceTransformerEmbedder
+from assistant.index.embedding import Embedder
 from assistant.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_rebuilds_succeed_while_status_and_health_are_hammered(
-    workspace: Settings, embedder: SentenceTransformerEmbedder,
+    workspace: Settings, embedder: Embedder,
 ) -> None:
     """Status and health checks run while a build writes beside the index: 20 of 20 rebuilds
     must succeed (before, each check deleted the build's folder under it)."""
@@ -63,7 +63,7 @@ def test_rebuilds_succeed_while_status_and_health_are_hammered(
 
 @pytest.mark.slow
 def test_rebuilds_from_the_app_succeed_while_healthz_is_polled(
-    workspace: Settings, embedder: SentenceTransformerEmbedder,
+    workspace: Settings, embedder: Embedder,
 ) -> None:
     """The same through HTTP: the real app's /healthz polled by 4 clients during 20 rebuilds
     started through the library service, as the Library tab starts them."""
@@ -114,7 +114,7 @@ def test_rebuilds_from_the_app_succeed_while_healthz_is_polled(
 
 
 def test_leftovers_of_a_dead_build_are_cleared_only_under_the_lock(
-    workspace: Settings, embedder: SentenceTransformerEmbedder,
+    workspace: Settings, embedder: Embedder,
 ) -> None:
     parent = workspace.index_dir.parent
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
@@ -164,7 +164,7 @@ def test_damage_inside_a_large_file_is_found_by_verify(
 
 
 def test_library_prepare_rebuilds_a_damaged_index_and_says_so(
-    workspace: Settings, embedder: SentenceTransformerEmbedder,
+    workspace: Settings, embedder: Embedder,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     _truncate_faiss(workspace)

@@ -14,7 +14,7 @@ from assistant.errors import IndexMismatchError
 from assistant.index import writer
 from assistant.index.build import build_index
 from assistant.index.chunking import chunk_articles
-from assistant.index.embedding import SentenceTransformerEmbedder, make_embedder
+from assistant.index.embedding import Embedder, SentenceTransformerEmbedder, make_embedder
 from assistant.index.files import Rows
 from assistant.index.keywords import KeywordIndex
 from assistant.index.store import MANIFEST, load_index
@@ -94,7 +94,7 @@ def test_keyword_index_built_incrementally_equals_one_built_at_once(built: Setti
 
 
 def test_tokenizer_or_backend_change_is_refused(workspace: Settings,
-                                                embedder: SentenceTransformerEmbedder) -> None:
+                                                embedder: Embedder) -> None:
     manifest_path = workspace.index_dir / MANIFEST
     manifest = json.loads(manifest_path.read_text())
     manifest["tokenizer"] = "some-other-stemmer"
@@ -112,7 +112,7 @@ def _add_article(settings: Settings, name: str) -> None:
 
 
 def test_approximate_index_above_threshold_is_extended_by_an_added_article(
-    workspace: Settings, embedder: SentenceTransformerEmbedder,
+    workspace: Settings, embedder: Embedder,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings = workspace.model_copy(update={"approximate_above": 10})
@@ -153,7 +153,7 @@ def test_small_library_gets_an_exact_index(built: Settings) -> None:
 
 
 def test_a_changed_article_keeps_the_others_rows(workspace: Settings,
-                                                 embedder: SentenceTransformerEmbedder) -> None:
+                                                 embedder: Embedder) -> None:
     before = load_index(workspace.index_dir, workspace)
     vectors = {c.chunk_id: np.array(before.vectors[i]) for i, c in enumerate(before.chunks)}
     target = sorted(workspace.corpus_dir.glob("*.md"))[1]
@@ -170,12 +170,12 @@ def test_a_changed_article_keeps_the_others_rows(workspace: Settings,
 
 
 def test_onnx_int8_backend_gives_nearly_the_torch_vectors(
-    embedder: SentenceTransformerEmbedder,
+    torch_embedder: SentenceTransformerEmbedder,
 ) -> None:
     onnx = make_embedder(Settings(embedding_backend="onnx-int8"))
     texts = ["Why do my calves cramp at night?", "Drink water during hot weather.", "x"]
     vectors = onnx.embed(texts, batch_size=2)
     assert vectors.shape == (3, onnx.dimension) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
-    cosines = np.sum(vectors * embedder.embed(texts), axis=1)
+    cosines = np.sum(vectors * torch_embedder.embed(texts), axis=1)
     assert cosines.min() > 0.98, cosines  # int8 weights: close, not equal

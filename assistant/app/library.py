@@ -26,14 +26,18 @@ from ..ingest.corpus import (
 )
 from ..ingest.importer import is_url
 from ..settings import Settings
-from ..types import Answer, Article
+from ..types import Answer, Article, Hit
 from .feedback import GAP_KINDS, FeedbackStore, Gap, Kind, feedback_path, find_gaps
 from .guard import AdminGuard, NotAllowed
+from .slots import FairSlots
 
 _log = logging.getLogger(__name__)
 _ARTICLE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,80}")
 log = logging.getLogger("assistant.app")
 __all__ = ["ArticleRow", "Library", "NotAllowed"]
+BUSY = "The assistant is busy right now: please try again in a few seconds."
+FAILED = "Something went wrong while answering: please ask again in a moment."
+STARTING = "Starting up: loading the library of articles. Your answer follows in a moment…"
 
 
 @dataclass(frozen=True)
@@ -53,14 +57,43 @@ class Library:
         self.embedder = embedder or make_embedder(settings)
         self._assistant: Assistant | None = None
         self._lock = threading.Lock()
+        self._starting: threading.Thread | None = None
+        # One bound for every door (chat, Gradio's /ask, the JSON API): answers computed at once.
+        self._answering = FairSlots(settings.max_concurrent_answers)
         self.guard = AdminGuard(settings)
         self.feedback = FeedbackStore(feedback_path(settings)) if settings.feedback_enabled \
             else None
 
     # -- answering ----------------------------------------------------------------------
 
+    def start(self) -> None:
+        """Prepare (:meth:`prepare`) in the background, once: the page and the health check
+        answer meanwhile, and questions asked before it is done wait for it."""
+        with self._lock:
+            if self._starting is None:
+                self._starting = threading.Thread(target=self._start, name="cramp-start",
+                                                  daemon=True)
+                self._starting.start()
+
+    def _start(self) -> None:
+        try:
+            built = self.prepare()
+        except Exception:  # the first question tries again and shows what is wrong
+            log.exception("the library could not be prepared at start")
+            return
+        log.info("ready%s", f": {built}" if built else "")
+
+    @property
+    def ready(self) -> bool:
+        """The index and the model are loaded: a question is answered without waiting."""
+        return self._assistant is not None
+
     def assistant(self) -> Assistant:
-        """The shared assistant; the first call builds a missing index and loads the model."""
+        """The shared assistant; the first call builds a missing index and loads the model
+        (or waits for :meth:`start` to have done so)."""
+        starting = self._starting
+        if starting is not None and starting is not threading.current_thread():
+            starting.join()
         with self._lock:
             if self._assistant is None:
                 if not (self.settings.index_dir / MANIFEST).is_file():
@@ -72,10 +105,18 @@ class Library:
 
     def ask(self, question: str, history: History | None = None) -> Answer:
         """An answer from the shared assistant; one that abstains is kept as a library gap."""
-        answer = self.assistant().ask(question, history)
+        assistant = self.assistant()
+        with self._answering.held():
+            answer = assistant.ask(question, history)
         if answer.abstained:
             self.rate("abstained", answer)
         return answer
+
+    def search(self, question: str, k: int | None = None) -> list[Hit]:
+        """The best passages from the shared assistant, under the same bound as answers."""
+        assistant = self.assistant()
+        with self._answering.held():
+            return assistant.search(question, k)
 
     def rate(self, kind: Kind, answer: Answer) -> None:
         """Store a reader's thumbs up/down (or an abstention); a storage failure is logged,

@@ -1,9 +1,8 @@
-"""Serving: the Gradio page at /, article pages, the health check and the admin sign-in.
-
-Gradio's upload endpoint stores files for anyone who posts them; here it only accepts
-requests that carry an admin session cookie (given by ``/admin/login`` for the right
-password). A full queue is answered "busy, try again". Host and port come from Settings
-(``CRAMP_*``, else Gradio's own variables).
+"""Serving: the Gradio page at /, the JSON API (:mod:`.api`), article pages, the health
+check and the admin sign-in, behind :class:`.gate.Gate` (uploads only from an admin session,
+bounded request bodies, "busy, try again" in words). The server answers at once; the index
+and the model load in the background (:meth:`Library.start`). Host and port come from
+Settings (``CRAMP_*``, else Gradio's own variables).
 """
 
 from __future__ import annotations
@@ -11,16 +10,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .. import __version__
 from ..errors import AssistantError
+from .api import api_router
+from .gate import COOKIE, Gate
 from .guard import NotAllowed
 from .library import Library
 from .markdown import SpansError, parse_spans
@@ -28,9 +28,6 @@ from .render import SCROLL_JS, article_html
 from .style import CSS, HEAD, THEME
 
 log = logging.getLogger("assistant.app")
-COOKIE = "cramp_admin"
-BUSY = "The assistant is busy right now: please try again in a few seconds."
-NO_UPLOAD = "Sign in with the admin password (Library tab) before choosing files to upload."
 _SCRIPT_HASH = base64.b64encode(hashlib.sha256(SCROLL_JS.encode()).digest()).decode()
 # An article page runs only its own scroll script and loads nothing from anywhere else.
 ARTICLE_HEADERS = {
@@ -45,42 +42,13 @@ class Login(BaseModel):
     password: str = Field("", max_length=1000)
 
 
-class Gate:
-    """ASGI middleware in front of Gradio: uploads only from an admin session, and a full
-    queue answered in words (Gradio's own clients key on the 503 status, not the text)."""
-
-    def __init__(self, app: ASGIApp, allowed: Callable[[str | None], bool]) -> None:
-        self.app, self.allowed = app, allowed
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or "/gradio_api/" not in scope["path"]:
-            await self.app(scope, receive, send)
-            return
-        if (scope["path"].rstrip("/").endswith("/gradio_api/upload")
-                and not self.allowed(Request(scope).cookies.get(COOKIE))):
-            await PlainTextResponse(NO_UPLOAD, status_code=403)(scope, receive, send)
-            return
-        busy = False
-
-        async def say_busy(message: Message) -> None:
-            nonlocal busy
-            if message["type"] == "http.response.start" and message["status"] == 503:
-                busy = True
-                return
-            if busy and message["type"] == "http.response.body":
-                if not message.get("more_body"):
-                    await JSONResponse({"detail": BUSY}, status_code=503)(scope, receive, send)
-                return
-            await send(message)
-
-        await self.app(scope, receive, say_busy)
-
-
 def create_app(library: Library, demo: gr.Blocks) -> FastAPI:
     """The served application: the Gradio page at / and the routes beside it."""
-    app = FastAPI()
+    app = FastAPI(title="Cramp assistant", version=__version__, docs_url="/api/v1/docs",
+                  openapi_url="/api/v1/openapi.json", redoc_url=None)
     settings = library.settings
-    app.add_middleware(Gate, allowed=library.guard.session_ok)
+    app.add_middleware(Gate, allowed=library.guard.session_ok, settings=settings)
+    app.include_router(api_router(library))
 
     @app.get("/article/{article_id}", response_class=HTMLResponse)
     def article(article_id: str, spans: str = "") -> HTMLResponse:
@@ -96,7 +64,9 @@ def create_app(library: Library, demo: gr.Blocks) -> FastAPI:
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
-        return {"ok": True, "articles": library.status().corpus_articles}
+        """Up (``ok``), and ``ready`` once the index and the model are loaded."""
+        return {"ok": True, "ready": library.ready,
+                "articles": library.status().corpus_articles}
 
     @app.post("/admin/login")
     def login(body: Login, request: Request) -> JSONResponse:
@@ -125,14 +95,13 @@ def sign_in(library: Library, password: str, request: Request) -> JSONResponse:
 
 
 def serve(library: Library, demo: gr.Blocks) -> None:
-    """Bring the index up to date and load the assistant, then serve on the configured host."""
+    """Serve on the configured host at once, while the index is brought up to date and the
+    assistant loaded in the background (questions asked meanwhile wait for it)."""
     import uvicorn
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("assistant").setLevel(logging.INFO)
-    built = library.prepare()
-    if built:
-        log.info("%s", built)
+    library.start()
     settings = library.settings
     print(f"Cramp assistant on http://{settings.host}:{settings.port}", flush=True)
     uvicorn.run(create_app(library, demo), host=settings.host, port=settings.port,

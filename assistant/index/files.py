@@ -111,9 +111,10 @@ class Rows:
             raise IndexError(f"row out of range 0..{len(self) - 1}")
         out = np.empty((len(ids), self.shape[1]), self.dtype)
         # Neighbouring rows (a chunk's sentences) are read in one call.
-        breaks = np.flatnonzero(np.diff(ids) != 1) + 1
-        for run in np.split(np.arange(len(ids)), breaks) if len(ids) else []:
-            out[run] = self._read(int(ids[run[0]]), len(run))
+        edges = [0, *(np.flatnonzero(np.diff(ids) != 1) + 1).tolist(), len(ids)]
+        for first, stop in zip(edges[:-1], edges[1:], strict=True):
+            if stop > first:
+                out[first:stop] = self._read(int(ids[first]), stop - first)
         return out
 
     def copy_to(self, target: Path, row: int, start: int, stop: int) -> None:

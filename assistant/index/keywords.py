@@ -46,7 +46,8 @@ class KeywordIndex:
     def doc_freq(self, word: str) -> int:
         """How many chunks contain ``word`` (a stem, as ``content_words`` gives it)."""
         t = self.vocab.get(word)
-        return 0 if t is None else int(self.indptr[t + 1] - self.indptr[t])
+        # item() reads the memory map in C; indexing it goes through numpy's Python code.
+        return 0 if t is None else int(self.indptr.item(t + 1) - self.indptr.item(t))
 
     def __post_init__(self) -> None:
         # A question asks for its top chunks, then for its candidates' scores: sum once.

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ..textutil import content_words, normalize, stem
+from ..textutil import content_words, normalize, stem, stems
 from ..types import Chunk
 
 # "term (gloss)" and "gloss (term)": a parenthesis of at most eight words after a word.
@@ -234,8 +234,8 @@ def english_words() -> frozenset[str]:
 @cache
 def _stem_ranks() -> dict[str, int]:
     ranks: dict[str, int] = {}
-    for rank, word in enumerate(_english(), 1):
-        ranks.setdefault(stem(word), rank)
+    for rank, word_stem in enumerate(stems(_english()), 1):  # 82k words: stemmed in one call
+        ranks.setdefault(word_stem, rank)
     return ranks
 
 

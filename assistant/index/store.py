@@ -28,6 +28,7 @@ from ..settings import Settings
 from ..textutil import TOKENIZER_ID
 from ..types import Article
 from . import ann
+from .embedding import vectors_of
 from .files import ChunkStore, Rows, file_problem
 from .keywords import KeywordIndex
 from .lexicon import Lexicon, LexiconData
@@ -135,12 +136,17 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
 
 
 def check_settings(manifest: dict[str, Any], settings: Settings, index_dir: Path) -> None:
-    """Refuse an index built with another model, backend, chunking or tokenizer."""
+    """Refuse an index built with another model, chunking or tokenizer, or by a backend that
+    makes other vectors (torch and onnx make the same ones)."""
     built = manifest["embedding"]
-    pairs = [("model", built["model"], settings.embedding_model),
-             ("embedding backend", built.get("backend"), settings.embedding_backend),
-             ("chunking", manifest["chunking"], settings.chunking_config()),
-             ("keyword tokenizer", manifest.get("tokenizer"), TOKENIZER_ID)]
+    backend = built.get("backend")
+    pairs: list[tuple[str, object, object]] = [
+        ("model", built["model"], settings.embedding_model),
+        ("embedding backend", backend if vectors_of(backend) != vectors_of(
+            settings.embedding_backend) else settings.embedding_backend,
+         settings.embedding_backend),
+        ("chunking", manifest["chunking"], settings.chunking_config()),
+        ("keyword tokenizer", manifest.get("tokenizer"), TOKENIZER_ID)]
     for what, was, now in pairs:
         if was != now:
             raise IndexMismatchError(
