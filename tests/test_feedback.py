@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from assistant.app.feedback import FeedbackStore, feedback_path, find_gaps, gaps_csv
 from assistant.app.library import Library, NotAllowed
+from assistant.database import Database
 from assistant.settings import Settings
 from assistant.types import Answer
 
@@ -25,8 +26,12 @@ def _answer(question: str, abstained: bool = True) -> Answer:
                   citations=(), abstained=abstained, searched_for=question, build_id="b1")
 
 
+def _store(path: Path) -> FeedbackStore:
+    return FeedbackStore(Database(f"sqlite:///{path}"), Settings())
+
+
 def test_store_keeps_the_answer_and_nothing_about_the_reader(tmp_path: Path) -> None:
-    store = FeedbackStore(tmp_path / "f.sqlite3")
+    store = _store(tmp_path / "f.sqlite3")
     store.record("down", _answer("What causes migraines?"))
     with sqlite3.connect(store.path) as db:
         columns = [row[1] for row in db.execute("PRAGMA table_info(feedback)")]

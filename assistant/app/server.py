@@ -3,7 +3,9 @@
 Gradio's upload endpoint stores files for anyone who posts them; here it only accepts
 requests that carry an admin session cookie (given by ``/admin/login`` for the right
 password). A full queue is answered "busy, try again". Host and port come from Settings
-(``CRAMP_*``, else Gradio's own variables).
+(``CRAMP_*``, else Gradio's own variables). Behind a reverse proxy listed in
+``CRAMP_TRUSTED_PROXIES`` the client address (for admin lockouts) is the one it forwards in
+X-Forwarded-For; from anywhere else that header is ignored.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ..errors import AssistantError
 from .guard import NotAllowed
@@ -81,6 +84,8 @@ def create_app(library: Library, demo: gr.Blocks) -> FastAPI:
     app = FastAPI()
     settings = library.settings
     app.add_middleware(Gate, allowed=library.guard.session_ok)
+    if settings.trusted_proxies.strip():  # outermost: every route sees the real client
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
     @app.get("/article/{article_id}", response_class=HTMLResponse)
     def article(article_id: str, spans: str = "") -> HTMLResponse:
@@ -96,7 +101,8 @@ def create_app(library: Library, demo: gr.Blocks) -> FastAPI:
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
-        return {"ok": True, "articles": library.status().corpus_articles}
+        status = library.status()
+        return {"ok": True, "articles": status.corpus_articles, "build_id": status.build_id}
 
     @app.post("/admin/login")
     def login(body: Login, request: Request) -> JSONResponse:
@@ -135,5 +141,7 @@ def serve(library: Library, demo: gr.Blocks) -> None:
         log.info("%s", built)
     settings = library.settings
     print(f"Cramp assistant on http://{settings.host}:{settings.port}", flush=True)
+    # proxy_headers off: uvicorn would trust X-Forwarded-For from 127.0.0.1 by default;
+    # create_app trusts exactly CRAMP_TRUSTED_PROXIES instead.
     uvicorn.run(create_app(library, demo), host=settings.host, port=settings.port,
-                log_level="warning")
+                log_level="warning", proxy_headers=False)
