@@ -36,6 +36,7 @@ class Server:
     url: str
     root: Path
     proc: subprocess.Popen[bytes]
+    name: str = "app"  # its log is root/<name>.log (several apps can share one library)
 
     @property
     def corpus(self) -> Path:
@@ -50,7 +51,7 @@ class Server:
         return self.root / "feedback.sqlite3"
 
     def log(self) -> str:
-        return (self.root / "app.log").read_text(errors="replace")
+        return (self.root / f"{self.name}.log").read_text(errors="replace")
 
 
 def free_port() -> int:
@@ -78,8 +79,9 @@ def with_provenance(built: Settings, root: Path, embedder: Any) -> Settings:
 
 
 def start_app(source: Settings, root: Path, env: dict[str, str] | None = None,
-              port: int | None = None) -> Server:
-    """Start the app on a copy of ``source``; returns once /healthz answers."""
+              port: int | None = None, name: str = "app") -> Server:
+    """Start the app on a copy of ``source`` (or on ``source`` itself when it is already
+    under ``root``); returns once /healthz answers."""
     if source.corpus_dir.resolve() != (root / "corpus").resolve():
         shutil.copytree(source.corpus_dir, root / "corpus")
         shutil.copytree(source.index_dir, root / "index")
@@ -90,11 +92,11 @@ def start_app(source: Settings, root: Path, env: dict[str, str] | None = None,
                 "CRAMP_ADMIN_FAILURE_DELAY_SECONDS": "0.05",
                 "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", **(env or {})}
     full_env = {k: v for k, v in full_env.items() if v}  # "" removes a variable
-    log = (root / "app.log").open("wb")
+    log = (root / f"{name}.log").open("wb")
     proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=full_env, cwd=root,
                             stdout=log, stderr=subprocess.STDOUT)
     log.close()
-    server = Server(f"http://127.0.0.1:{port}", root, proc)
+    server = Server(f"http://127.0.0.1:{port}", root, proc, name)
     try:
         seconds = wait_for(server.url + "/healthz", proc, STARTUP_SECONDS)
     except BaseException:

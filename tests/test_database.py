@@ -121,9 +121,9 @@ def test_lockouts_and_sessions_are_shared_and_counted_per_account(url: str) -> N
 def test_the_build_lock_is_held_across_replicas(database_url: str, workspace: Settings,
                                                 embedder: Any) -> None:
     one, two = Database(database_url), Database(database_url)
-    with one.build_lock(), pytest.raises(BuildLockedError, match="another replica"):
-        with two.build_lock():
-            pass
+    with (one.build_lock(), pytest.raises(BuildLockedError, match="another replica"),
+          two.build_lock()):
+        pass
     with one.build_lock():
         settings = workspace.model_copy(update={"database_url": database_url})
         with pytest.raises(BuildLockedError):  # a build elsewhere waits its turn
