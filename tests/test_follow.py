@@ -103,7 +103,9 @@ def _login(url: str, password: str, forwarded_for: str) -> tuple[int, str]:
 
 def _cli(settings: Settings, *args: str) -> str:
     env = {**os.environ, "CRAMP_CORPUS_DIR": str(settings.corpus_dir),
-           "CRAMP_INDEX_DIR": str(settings.index_dir), "HF_HUB_OFFLINE": "1"}
+           "CRAMP_INDEX_DIR": str(settings.index_dir), "HF_HUB_OFFLINE": "1",
+           "CRAMP_DATABASE_URL": settings.database_url or ""}
+    env = {k: v for k, v in env.items() if v}
     done = subprocess.run([sys.executable, "-m", "assistant", *args], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr + done.stdout
