@@ -94,6 +94,12 @@ class Postgres:
         """Stop (dropping every connection) and start again; returns once it is ready."""
         self._ctl("-m", "fast", "restart")
 
+    def remove(self) -> None:
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
     def create_database(self, name: str) -> str:
         with psycopg.connect(self.url(), autocommit=True) as db:
             db.execute(f'CREATE DATABASE "{name}"')
@@ -106,26 +112,33 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[Postgres]:
-    """One cluster for the session; each test takes a database of its own."""
+def new_cluster() -> Postgres:
+    """A new cluster in a temporary folder, started; ``remove`` stops it and deletes it."""
     user = _system_user()
     root = Path(tempfile.mkdtemp(prefix="cramp-pg-"))
-    if user:
-        shutil.chown(root, user)
     password = secrets.token_urlsafe(16)
     (root / "pw").write_text(password)
-    if user:
-        shutil.chown(root / "pw", user)
+    for path in (root, root / "pw") if user else ():
+        shutil.chown(path, user)
     server = Postgres(server_bin(), root, _free_port(), password, user)
     try:
         server._run("initdb", "-D", str(server.data), "-U", USER, "--pwfile", str(root / "pw"),
                     "--auth=scram-sha-256", "-E", "UTF8", "--locale=C")
         server.start()
-        yield server
-        server.stop()
-    finally:
+    except BaseException:
         shutil.rmtree(root, ignore_errors=True)
+        raise
+    return server
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """One cluster for the session; each test takes a database of its own."""
+    server = new_cluster()
+    try:
+        yield server
+    finally:
+        server.remove()
 
 
 @pytest.fixture()
