@@ -169,8 +169,8 @@ class Settings(BaseSettings):
     feedback_enabled: bool = Field(
         True, description="Record thumbs up/down and unanswered questions (no personal data).")
     feedback_path: Path | None = Field(
-        None, description="SQLite file of feedback; default feedback.sqlite3 beside the index "
-        "folder.")
+        None, description="SQLite file of feedback (and admin sessions and lockouts) when "
+        "database_url is unset; default feedback.sqlite3 beside the index folder.")
     gap_similarity: float = Field(
         0.75, ge=-1, le=1, description="Cosine at which two unanswered questions count as the "
         "same gap in the Library tab's list.")

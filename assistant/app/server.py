@@ -143,5 +143,8 @@ def serve(library: Library, demo: gr.Blocks) -> None:
     print(f"Cramp assistant on http://{settings.host}:{settings.port}", flush=True)
     # proxy_headers off: uvicorn would trust X-Forwarded-For from 127.0.0.1 by default;
     # create_app trusts exactly CRAMP_TRUSTED_PROXIES instead.
-    uvicorn.run(create_app(library, demo), host=settings.host, port=settings.port,
-                log_level="warning", proxy_headers=False)
+    try:
+        uvicorn.run(create_app(library, demo), host=settings.host, port=settings.port,
+                    log_level="warning", proxy_headers=False)
+    finally:
+        library.close()  # writes the feedback still waiting, if the database answers
