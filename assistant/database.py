@@ -78,13 +78,15 @@ admin_sessions = Table(
     Column("expires", Float, nullable=False))
 
 
+def sqlite_path(settings: Settings) -> Path:
+    """The SQLite file: ``CRAMP_FEEDBACK_PATH``, else feedback.sqlite3 beside the index
+    (unused when ``CRAMP_DATABASE_URL`` is set)."""
+    return settings.feedback_path or settings.index_dir.resolve().parent / "feedback.sqlite3"
+
+
 def database_url(settings: Settings) -> str:
-    """``CRAMP_DATABASE_URL``, else the SQLite file of ``CRAMP_FEEDBACK_PATH`` (default
-    feedback.sqlite3 beside the index folder)."""
-    if settings.database_url:
-        return settings.database_url
-    path = settings.feedback_path or settings.index_dir.resolve().parent / "feedback.sqlite3"
-    return f"sqlite:///{path}"
+    """``CRAMP_DATABASE_URL``, else the SQLite file of :func:`sqlite_path`."""
+    return settings.database_url or f"sqlite:///{sqlite_path(settings)}"
 
 
 class Database:

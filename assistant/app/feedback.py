@@ -39,12 +39,6 @@ GAP_WINDOW = 2000
 _BATCH = 200  # records written per transaction by the background writer
 
 
-def feedback_path(settings: Settings) -> Path:
-    """The SQLite file: ``CRAMP_FEEDBACK_PATH``, else feedback.sqlite3 beside the index
-    (unused when ``CRAMP_DATABASE_URL`` is set)."""
-    return settings.feedback_path or settings.index_dir.resolve().parent / "feedback.sqlite3"
-
-
 @dataclass(frozen=True)
 class Gap:
     """Questions that mean the same thing and went unanswered (or were disliked)."""
