@@ -126,11 +126,12 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
         raise IndexMissingError(f"no index in {index_dir}: build it with `cramp-assistant build "
                                 f"--index {index_dir}` (or `make run`, which builds it first)")
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:  # a build's swap renamed the folder after the check
         raise IndexMissingError(f"no index in {index_dir} at this moment (a build may be "
                                 "swapping it in): read it again") from exc
     try:
+        manifest = json.loads(raw)
         if manifest.get("format_version") != FORMAT_VERSION:
             raise ValueError(f"format version {manifest.get('format_version')!r}")
         manifest["embedding"]["model"], manifest["files"], manifest["articles"]  # noqa: B018
