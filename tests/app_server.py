@@ -6,11 +6,14 @@ index; every wait is on the app's own signals (its health endpoint, a page selec
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +107,37 @@ def start_app(source: Settings, root: Path, env: dict[str, str] | None = None,
         raise
     print(f"\n[figure] app answering /healthz {seconds:.1f}s after start (index present)")
     return server
+
+
+def get_json(url: str) -> Any:
+    """GET ``url`` and parse its JSON."""
+    with urllib.request.urlopen(url, timeout=30) as reply:
+        return json.loads(reply.read())
+
+
+def admin_login(url: str, password: str, forwarded_for: str) -> tuple[int, str]:
+    """POST /admin/login as if through a proxy for ``forwarded_for``: (status, message)."""
+    request = urllib.request.Request(url + "/admin/login", method="POST",
+                                     data=json.dumps({"password": password}).encode(),
+                                     headers={"Content-Type": "application/json",
+                                              "X-Forwarded-For": forwarded_for})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            return reply.status, json.loads(reply.read())["message"]
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())["message"]
+
+
+def run_cli(settings: Settings, *args: str) -> str:
+    """`cramp-assistant ARGS` on ``settings``' corpus, index and database; its output."""
+    env = {**os.environ, "CRAMP_CORPUS_DIR": str(settings.corpus_dir),
+           "CRAMP_INDEX_DIR": str(settings.index_dir), "HF_HUB_OFFLINE": "1",
+           "CRAMP_DATABASE_URL": settings.database_url or ""}
+    env = {k: v for k, v in env.items() if v}
+    done = subprocess.run([sys.executable, "-m", "assistant", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr + done.stdout
+    return done.stdout
 
 
 def stop(server: Server) -> None:

@@ -5,15 +5,9 @@ name the same build. Thread failures are fatal here as everywhere (pyproject fil
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +19,7 @@ from assistant.index.store import read_manifest
 from assistant.ingest.corpus import add_articles
 from assistant.settings import Settings
 from scripts.appserver import ask
-from tests.app_server import ROOT, start_app, stop
+from tests.app_server import ROOT, admin_login, get_json, run_cli, start_app, stop
 
 ARTICLES = ROOT / "tests" / "data" / "eval" / "articles"
 NHS = ARTICLES / "nhsinform_leg_cramps.md"
@@ -84,34 +78,6 @@ def test_answers_follow_builds_made_elsewhere_and_never_mix_them(
     assert library.status().build_id == library.assistant().index.build_id == build_id
 
 
-def _get(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=30) as reply:
-        return json.loads(reply.read())
-
-
-def _login(url: str, password: str, forwarded_for: str) -> tuple[int, str]:
-    request = urllib.request.Request(url + "/admin/login", method="POST",
-                                     data=json.dumps({"password": password}).encode(),
-                                     headers={"Content-Type": "application/json",
-                                              "X-Forwarded-For": forwarded_for})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as reply:
-            return reply.status, json.loads(reply.read())["message"]
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())["message"]
-
-
-def _cli(settings: Settings, *args: str) -> str:
-    env = {**os.environ, "CRAMP_CORPUS_DIR": str(settings.corpus_dir),
-           "CRAMP_INDEX_DIR": str(settings.index_dir), "HF_HUB_OFFLINE": "1",
-           "CRAMP_DATABASE_URL": settings.database_url or ""}
-    env = {k: v for k, v in env.items() if v}
-    done = subprocess.run([sys.executable, "-m", "assistant", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr + done.stdout
-    return done.stdout
-
-
 @pytest.mark.slow
 def test_a_cli_build_beside_the_running_app_is_answered_within_5_seconds(
         built: Settings, tmp_path: Path, browser: Any) -> None:
@@ -123,8 +89,8 @@ def test_a_cli_build_beside_the_running_app_is_answered_within_5_seconds(
     app = start_app(settings, root, env={"CRAMP_ADMIN_MAX_FAILURES": "3"})
     try:
         before = ask(app.url, QUESTIONS[0])[1]["build_id"]
-        _cli(settings, "add", str(NHS), str(HEAT))
-        _cli(settings, "build")
+        run_cli(settings, "add", str(NHS), str(HEAT))
+        run_cli(settings, "build")
         swapped = time.monotonic()
         new = read_manifest(settings.index_dir)["build_id"]
         assert new != before
@@ -134,9 +100,9 @@ def test_a_cli_build_beside_the_running_app_is_answered_within_5_seconds(
         print(f"\n[figure] CLI build {new} answered by the running app {waited:.2f}s after "
               "the build finished")
         assert waited < 5
-        health = _get(app.url + "/healthz")
+        health = get_json(app.url + "/healthz")
         assert health["build_id"] == new and health["articles"] == 7
-        assert f"(build {new})" in _cli(settings, "status")
+        assert f"(build {new})" in run_cli(settings, "status")
         page = browser.new_page()
         page.goto(app.url)
         page.get_by_role("tab", name="Library").click()
@@ -150,6 +116,6 @@ def test_a_cli_build_beside_the_running_app_is_answered_within_5_seconds(
 
 def _x_forwarded_for_is_ignored_without_trusted_proxies(url: str) -> None:
     for i in range(3):  # each from a "different" forwarded address: all are 127.0.0.1
-        assert _login(url, "wrong", f"203.0.113.{i}")[0] == 403
-    code, message = _login(url, "test-admin-secret", "203.0.113.99")
+        assert admin_login(url, "wrong", f"203.0.113.{i}")[0] == 403
+    code, message = admin_login(url, "test-admin-secret", "203.0.113.99")
     assert code == 403 and "from this connection" in message, message

@@ -6,6 +6,7 @@ answer. Every wait ends on a signal: /healthz, an answer's build id, a file, a p
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import threading
 import time
@@ -21,9 +22,9 @@ import pytest
 from assistant.index.store import read_manifest
 from assistant.settings import Settings
 from scripts.appserver import ask
-from tests.app_server import ADMIN, Server, start_app, stop
+from tests.app_server import ADMIN, Server, admin_login, get_json, run_cli, start_app, stop
 from tests.postgres import Postgres
-from tests.test_follow import HEAT, NHS, _cli, _get, _login
+from tests.test_follow import HEAT, NHS
 
 pytestmark = pytest.mark.slow
 WAIT_MS = 180_000
@@ -45,8 +46,6 @@ def pair(built: Settings, postgres: Postgres,
     url = postgres.create_database("replicas")
     settings = built.model_copy(update={"corpus_dir": root / "corpus",
                                         "index_dir": root / "index", "database_url": url})
-    import shutil
-
     shutil.copytree(built.corpus_dir, settings.corpus_dir)
     shutil.copytree(built.index_dir, settings.index_dir)
     env = {"CRAMP_DATABASE_URL": url, "CRAMP_TRUSTED_PROXIES": "127.0.0.1",
@@ -82,23 +81,23 @@ def _rebuild_in_browser(browser: Any, server: Server, full: bool = False) -> Any
 
 def test_a_lockout_on_a_holds_on_b_per_address_and_per_account(pair: Pair) -> None:
     for _ in range(3):  # through the trusted proxy (127.0.0.1), as 203.0.113.1
-        assert _login(pair.a.url, "guess", "203.0.113.1")[0] == 403
-    code, message = _login(pair.b.url, ADMIN, "203.0.113.1")
+        assert admin_login(pair.a.url, "guess", "203.0.113.1")[0] == 403
+    code, message = admin_login(pair.b.url, ADMIN, "203.0.113.1")
     assert code == 403 and "from this connection" in message, message
-    assert _login(pair.b.url, ADMIN, "203.0.113.2")[0] == 200  # another visitor is not
+    assert admin_login(pair.b.url, ADMIN, "203.0.113.2")[0] == 200  # another visitor is not
     for _ in range(3):  # six wrong in all: the account pauses, on both
-        _login(pair.b.url, "guess", "203.0.113.3")
-    code, message = _login(pair.a.url, ADMIN, "203.0.113.4")
+        admin_login(pair.b.url, "guess", "203.0.113.3")
+    code, message = admin_login(pair.a.url, ADMIN, "203.0.113.4")
     assert code == 403 and "sign-in is paused" in message, message
     deadline = time.monotonic() + 30
-    while (reply := _login(pair.a.url, ADMIN, "203.0.113.4"))[0] != 200:  # after the pause
+    while (reply := admin_login(pair.a.url, ADMIN, "203.0.113.4"))[0] != 200:  # after the pause
         assert "paused" in reply[1] and time.monotonic() < deadline, reply
         time.sleep(0.2)
 
 
 def test_a_rebuild_on_a_is_answered_by_b_within_seconds(pair: Pair, browser: Any) -> None:
     before = _answer(pair.b)["build_id"]
-    _cli(pair.settings, "add", str(NHS), str(HEAT))
+    run_cli(pair.settings, "add", str(NHS), str(HEAT))
     page = _rebuild_in_browser(browser, pair.a)
     deadline = time.monotonic() + 300
     while (new := read_manifest(pair.settings.index_dir)["build_id"]) == before:
@@ -110,7 +109,7 @@ def test_a_rebuild_on_a_is_answered_by_b_within_seconds(pair: Pair, browser: Any
     waited = time.monotonic() - swapped
     print(f"\n[figure] rebuild on A ({new}) answered by B {waited:.2f}s after A's swap")
     assert waited < 5
-    assert _get(pair.b.url + "/healthz")["build_id"] == new
+    assert get_json(pair.b.url + "/healthz")["build_id"] == new
     page.wait_for_function("() => document.querySelector('#log textarea').value"
                            ".includes('Index rebuilt')")
     assert _answer(pair.a)["build_id"] == new
@@ -209,7 +208,7 @@ def test_kill_9_of_a_during_its_rebuild_leaves_b_on_the_last_complete_build(
     """Runs last: it kills A."""
     last = _answer(pair.b)["build_id"]
     _slow_article(tmp_path / "cold-water-swimmers.txt")
-    _cli(pair.settings, "add", str(tmp_path / "cold-water-swimmers.txt"))
+    run_cli(pair.settings, "add", str(tmp_path / "cold-water-swimmers.txt"))
     page = _rebuild_in_browser(browser, pair.a, full=True)
     mine = f".index.tmp-*-{pair.a.proc.pid}"
     _wait(lambda: any(pair.settings.index_dir.parent.glob(mine)), 120,
@@ -219,11 +218,11 @@ def test_kill_9_of_a_during_its_rebuild_leaves_b_on_the_last_complete_build(
     page.close()
     for _ in range(5):
         assert _answer(pair.b)["build_id"] == last
-    health = _get(pair.b.url + "/healthz")
+    health = get_json(pair.b.url + "/healthz")
     assert health["ok"] and health["build_id"] == last
     # The advisory lock died with A's session: the next build (the CLI's) runs, clears A's
     # leftovers, and B answers from it.
-    _cli(pair.settings, "build")
+    run_cli(pair.settings, "build")
     new = read_manifest(pair.settings.index_dir)["build_id"]
     assert not list(pair.settings.index_dir.parent.glob(mine))
     _wait(lambda: _answer(pair.b)["build_id"] == new, 30, "B did not follow the CLI build")
