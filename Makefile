@@ -4,12 +4,12 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test install browser lint bench bench-scale eval clean
+.PHONY: run test install browser postgres lint bench bench-scale eval clean
 
 run: install  ## install, then start the app on 127.0.0.1 (it builds a missing or stale index)
 	GRADIO_ANALYTICS_ENABLED=False $(BIN)/python app.py
 
-test: install browser  ## install, then run the whole test suite (browser tests included)
+test: install browser postgres  ## install, then run the whole test suite (browser tests included)
 	GRADIO_ANALYTICS_ENABLED=False $(BIN)/python -m pytest -q
 
 install: $(STAMP)
@@ -40,6 +40,14 @@ $(AXE):
 	  else echo "the accessibility tests need npm: sudo apt-get install npm"; exit 1; fi; }
 	npm install --prefix .browser-tools --no-save --no-package-lock --no-audit --no-fund \
 	  --loglevel=error axe-core@4.14.1
+
+# The shared-state tests start Debian's PostgreSQL server themselves, in a temporary folder.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "the shared-state tests need Debian's postgresql: sudo apt-get install postgresql"; \
+	    exit 1; fi; }
 
 lint: install
 	$(BIN)/ruff check assistant tests app.py scripts

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
+    AssistantError,
     IndexCorruptError,
     IndexMismatchError,
     IndexMissingError,
@@ -23,7 +26,8 @@ from .index.store import (
     check_settings,
     compare,
     damage,
-    load_index,
+    load_settled,
+    manifest_signature,
     read_manifest,
 )
 from .inputs import clean_history, clean_question
@@ -35,6 +39,7 @@ if TYPE_CHECKING:
     from .answer.understand import Query
 
 History = Sequence[tuple[str, str]]
+log = logging.getLogger("assistant")
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,16 @@ def _damage(index_dir: Path, manifest: dict[str, Any], verify: bool) -> str | No
         return f"cannot read {Path(exc.filename or index_dir).name} ({exc.strerror})"
 
 
+def _signature_if_current(index: LoadedIndex) -> tuple[int, int, int] | None:
+    """The manifest signature on disk if it is still ``index``'s build; else None, so the
+    next :meth:`Assistant.follow` looks at the disk again."""
+    seen = manifest_signature(index.path)
+    try:
+        return seen if read_manifest(index.path)["build_id"] == index.build_id else None
+    except AssistantError:
+        return None
+
+
 class Assistant:
     """Answers questions from the articles in one index.
 
@@ -156,6 +171,8 @@ class Assistant:
         # One reference to everything that answers from one index: reload replaces it whole,
         # so a question in flight finishes on the index it started with.
         self._composer = self._compose(index)
+        self._reloading = threading.Lock()
+        self._seen = _signature_if_current(index)  # the build on disk, as last seen
 
     def _compose(self, index: LoadedIndex) -> Composer:
         from .answer.compose import Composer
@@ -170,8 +187,8 @@ class Assistant:
         settings = settings or Settings()
         if index_dir is not None:
             settings = settings.model_copy(update={"index_dir": Path(index_dir)})
-        recover_if_idle(settings.index_dir.resolve())
-        index = load_index(settings.index_dir, settings)
+        recover_if_idle(settings.index_dir.resolve(), settings.database_url)
+        index = load_settled(settings.index_dir, settings)
         if not allow_stale and settings.corpus_dir.is_dir():
             now = scan_corpus(settings.corpus_dir, index.manifest["articles"]).hashes()
             fresh = compare(index.manifest, now)
@@ -221,7 +238,33 @@ class Assistant:
 
     def reload(self) -> None:
         """Swap in the index on disk; in-flight searches finish on the one they started with."""
-        self._composer = self._compose(load_index(self.settings.index_dir, self.settings))
+        with self._reloading:
+            seen = manifest_signature(self.settings.index_dir)
+            self._composer = self._compose(load_settled(self.settings.index_dir, self.settings))
+            self._seen = seen
+
+    def follow(self) -> bool:
+        """Switch to a newer build on disk, however it was made (``cramp-assistant build``,
+        another process, a deploy); True if it switched. Costs one ``stat`` when nothing
+        changed. A question already being answered finishes on the index it started with.
+        A new build that cannot be loaded is logged and the current one kept until the next."""
+        seen = manifest_signature(self.settings.index_dir)
+        if seen is None or seen == self._seen:  # None: mid-swap; the next look sees it
+            return False
+        with self._reloading:
+            if seen != self._seen:  # another thread may have switched meanwhile
+                was = self.index.build_id
+                try:
+                    self._composer = self._compose(load_settled(self.settings.index_dir,
+                                                                self.settings))
+                except AssistantError as exc:
+                    log.warning("new index build in %s not loaded, still answering from %s: %s",
+                                self.settings.index_dir, was, exc)
+                    self._seen = seen
+                    return False
+                self._seen = seen
+                log.info("switched from index build %s to %s", was, self.index.build_id)
+        return True
 
     def warm_up(self) -> None:
         """Load the model, and what answering reads on first use (English word ranks,

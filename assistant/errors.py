@@ -41,3 +41,7 @@ class ModelUnavailableError(AssistantError):
 
 class QuestionError(AssistantError):
     """The question cannot be asked as it is (empty, for example)."""
+
+
+class DatabaseUnavailable(AssistantError):
+    """The shared database (feedback, admin sessions, the build lock) is not answering."""

@@ -188,8 +188,8 @@ class Settings(BaseSettings):
     feedback_enabled: bool = Field(
         True, description="Record thumbs up/down and unanswered questions (no personal data).")
     feedback_path: Path | None = Field(
-        None, description="SQLite file of feedback; default feedback.sqlite3 beside the index "
-        "folder.")
+        None, description="SQLite file of feedback (and admin sessions and lockouts) when "
+        "database_url is unset; default feedback.sqlite3 beside the index folder.")
     gap_similarity: float = Field(
         0.75, ge=-1, le=1, description="Cosine at which two unanswered questions count as the "
         "same gap in the Library tab's list.")
@@ -202,6 +202,35 @@ class Settings(BaseSettings):
         1.0, ge=0, description="Pause before answering a wrong admin password (slows guessing).")
     admin_session_seconds: int = Field(
         3600, gt=0, description="How long an admin sign-in (needed to upload files) lasts.")
+
+    # Several processes over one library (README: Running several replicas)
+    database_url: str | None = Field(
+        None, description="Where shared state lives (feedback, the gap list, admin sessions "
+        "and lockouts, the build lock): a postgresql:// URL shared by every replica; unset, "
+        "the SQLite file at feedback_path.")
+    database_timeout_seconds: float = Field(
+        5.0, gt=0, description="Longest wait for the database on one attempt (connecting or "
+        "a lock) before it is reported unavailable.")
+    feedback_retry_seconds: float = Field(
+        2.0, gt=0, description="Pause between attempts to store feedback while the database "
+        "is unavailable (records wait in memory, answers are not delayed).")
+    feedback_queue_size: int = Field(
+        10_000, gt=0, description="Feedback records kept in memory while the database is "
+        "unavailable; beyond it the oldest waiting record is dropped (and logged).")
+    follow_interval_seconds: float = Field(
+        1.0, ge=0, description="How often a running app looks for a newer index build on disk "
+        "(made by the CLI, another replica or a deploy) and switches to it between questions; "
+        "0 looks only when a question or a status check arrives.")
+    trusted_proxies: str = Field(
+        "", description="Comma-separated addresses or networks (CIDR) of the reverse proxies "
+        "in front of the app; only requests from them have their client address taken from "
+        "X-Forwarded-For (for admin lockouts). Empty: the connecting address is the client.")
+    admin_account_max_failures: int = Field(
+        20, gt=0, description="Wrong admin passwords from all clients together before the "
+        "admin account itself pauses (bounds guessing from many addresses).")
+    admin_account_lockout_seconds: float = Field(
+        60, ge=0, description="How long the admin account pauses after that many wrong "
+        "passwords; then the real admin signs in from any address not locked out.")
 
     def chunking_config(self) -> dict[str, int | str]:
         """The settings that decide chunk and sentence boundaries; recorded in the index

@@ -6,11 +6,14 @@ index; every wait is on the app's own signals (its health endpoint, a page selec
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +39,7 @@ class Server:
     url: str
     root: Path
     proc: subprocess.Popen[bytes]
+    name: str = "app"  # its log is root/<name>.log (several apps can share one library)
 
     @property
     def corpus(self) -> Path:
@@ -50,7 +54,7 @@ class Server:
         return self.root / "feedback.sqlite3"
 
     def log(self) -> str:
-        return (self.root / "app.log").read_text(errors="replace")
+        return (self.root / f"{self.name}.log").read_text(errors="replace")
 
 
 def free_port() -> int:
@@ -78,8 +82,9 @@ def with_provenance(built: Settings, root: Path, embedder: Any) -> Settings:
 
 
 def start_app(source: Settings, root: Path, env: dict[str, str] | None = None,
-              port: int | None = None) -> Server:
-    """Start the app on a copy of ``source``; returns once /healthz answers."""
+              port: int | None = None, name: str = "app") -> Server:
+    """Start the app on a copy of ``source`` (or on ``source`` itself when it is already
+    under ``root``); returns once /healthz answers."""
     if source.corpus_dir.resolve() != (root / "corpus").resolve():
         shutil.copytree(source.corpus_dir, root / "corpus")
         shutil.copytree(source.index_dir, root / "index")
@@ -90,11 +95,11 @@ def start_app(source: Settings, root: Path, env: dict[str, str] | None = None,
                 "CRAMP_ADMIN_FAILURE_DELAY_SECONDS": "0.05",
                 "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", **(env or {})}
     full_env = {k: v for k, v in full_env.items() if v}  # "" removes a variable
-    log = (root / "app.log").open("wb")
+    log = (root / f"{name}.log").open("wb")
     proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=full_env, cwd=root,
                             stdout=log, stderr=subprocess.STDOUT)
     log.close()
-    server = Server(f"http://127.0.0.1:{port}", root, proc)
+    server = Server(f"http://127.0.0.1:{port}", root, proc, name)
     try:
         seconds = wait_for(server.url + "/healthz", proc, STARTUP_SECONDS)
     except BaseException:
@@ -102,6 +107,37 @@ def start_app(source: Settings, root: Path, env: dict[str, str] | None = None,
         raise
     print(f"\n[figure] app answering /healthz {seconds:.1f}s after start (index present)")
     return server
+
+
+def get_json(url: str) -> Any:
+    """GET ``url`` and parse its JSON."""
+    with urllib.request.urlopen(url, timeout=30) as reply:
+        return json.loads(reply.read())
+
+
+def admin_login(url: str, password: str, forwarded_for: str) -> tuple[int, str]:
+    """POST /admin/login as if through a proxy for ``forwarded_for``: (status, message)."""
+    request = urllib.request.Request(url + "/admin/login", method="POST",
+                                     data=json.dumps({"password": password}).encode(),
+                                     headers={"Content-Type": "application/json",
+                                              "X-Forwarded-For": forwarded_for})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            return reply.status, json.loads(reply.read())["message"]
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())["message"]
+
+
+def run_cli(settings: Settings, *args: str) -> str:
+    """`cramp-assistant ARGS` on ``settings``' corpus, index and database; its output."""
+    env = {**os.environ, "CRAMP_CORPUS_DIR": str(settings.corpus_dir),
+           "CRAMP_INDEX_DIR": str(settings.index_dir), "HF_HUB_OFFLINE": "1",
+           "CRAMP_DATABASE_URL": settings.database_url or ""}
+    env = {k: v for k, v in env.items() if v}
+    done = subprocess.run([sys.executable, "-m", "assistant", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr + done.stdout
+    return done.stdout
 
 
 def stop(server: Server) -> None:

@@ -21,6 +21,7 @@ from assistant.index.embedding import (  # noqa: E402
 from assistant.ingest.corpus import add_articles  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from tests.app_server import browser, server  # noqa: E402, F401  (app tests' fixtures)
+from tests.postgres import database_url, postgres  # noqa: E402, F401  (a real PostgreSQL)
 
 DATA = Path(__file__).parent / "data"
 SEEDS = sorted((DATA / "seeds").glob("*.txt"))

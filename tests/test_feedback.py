@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from assistant.app.feedback import FeedbackStore, feedback_path, find_gaps, gaps_csv
+from assistant.app.feedback import FeedbackStore, find_gaps, gaps_csv
 from assistant.app.library import Library, NotAllowed
+from assistant.database import Database, sqlite_path
 from assistant.settings import Settings
 from assistant.types import Answer
 
@@ -25,8 +26,12 @@ def _answer(question: str, abstained: bool = True) -> Answer:
                   citations=(), abstained=abstained, searched_for=question, build_id="b1")
 
 
+def _store(path: Path) -> FeedbackStore:
+    return FeedbackStore(Database(f"sqlite:///{path}"), Settings())
+
+
 def test_store_keeps_the_answer_and_nothing_about_the_reader(tmp_path: Path) -> None:
-    store = FeedbackStore(tmp_path / "f.sqlite3")
+    store = _store(tmp_path / "f.sqlite3")
     store.record("down", _answer("What causes migraines?"))
     with sqlite3.connect(store.path) as db:
         columns = [row[1] for row in db.execute("PRAGMA table_info(feedback)")]
@@ -68,7 +73,7 @@ def test_library_logs_abstentions_and_ratings_and_shows_gaps_to_admins(
     settings = workspace.model_copy(update={"admin_password": SecretStr(ADMIN),
                                             "admin_failure_delay_seconds": 0})
     library = Library(settings, embedder=embedder)
-    assert library.feedback and library.feedback.path == feedback_path(settings)
+    assert library.feedback and library.feedback.path == sqlite_path(settings)
     assert library.feedback.path.parent == settings.index_dir.resolve().parent
     off_topic = library.ask("How do I change a car tyre?")
     assert off_topic.abstained
@@ -92,4 +97,4 @@ def test_feedback_can_be_switched_off(workspace: Settings, embedder: Any) -> Non
                       embedder=embedder)
     assert library.feedback is None
     library.ask("How do I change a car tyre?")
-    assert not feedback_path(workspace).exists()
+    assert not sqlite_path(workspace).exists()

@@ -85,10 +85,12 @@ def test_article_page_refuses_bad_spans_with_400(server: Server) -> None:
 
 # -- R9: the admin password and uploads -------------------------------------------------
 
-def test_wrong_passwords_are_slowed_then_locked_out(caplog: pytest.LogCaptureFixture) -> None:
+def test_wrong_passwords_are_slowed_then_locked_out(caplog: pytest.LogCaptureFixture,
+                                                    tmp_path: Path) -> None:
     now, slept = [1000.0], []
     settings = Settings(admin_password=SecretStr(ADMIN), admin_max_failures=3,
-                        admin_lockout_seconds=300, admin_failure_delay_seconds=1.5)
+                        admin_lockout_seconds=300, admin_failure_delay_seconds=1.5,
+                        feedback_path=tmp_path / "state.sqlite3")
     guard = AdminGuard(settings, clock=lambda: now[0], sleep=slept.append)
     with pytest.raises(NotAllowed, match="Enter the admin password"):
         guard.check("", "10.0.0.1")

@@ -1,9 +1,11 @@
 """What readers thought of the answers, and the questions the library could not answer.
 
-One SQLite file (standard ``sqlite3``) beside the index. Each row is a thumbs up, a thumbs
-down or an answer that abstained, with the question, the answer, its citations and the
-index build it came from. Nothing about the reader is stored: no address, no session, no
-account — only what was asked and answered, and when.
+Kept in the shared database (:mod:`assistant.database`: SQLite beside the index by default,
+PostgreSQL for several replicas). Each row is a thumbs up, a thumbs down or an answer that
+abstained, with the question, the answer, its citations and the index build it came from.
+Nothing about the reader is stored: no address, no session, no account — only what was
+asked and answered, and when. Records are written in the background and wait in memory while
+the database is unavailable, so a reader never waits for it and a restart loses nothing.
 """
 
 from __future__ import annotations
@@ -11,43 +13,30 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
+import logging
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import closing, contextmanager
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
+from sqlalchemy import insert, select
 
+from ..database import Database, feedback
+from ..errors import DatabaseUnavailable
 from ..index.embedding import Embedder
 from ..settings import Settings
 from ..types import Answer
 
+log = logging.getLogger("assistant.app")
 Kind = Literal["up", "down", "abstained"]
 GAP_KINDS = ("down", "abstained")
 #: The gap list looks at this many of the latest unanswered or disliked questions.
 GAP_WINDOW = 2000
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY,
-    at TEXT NOT NULL,            -- UTC time, to the second
-    kind TEXT NOT NULL,          -- 'up', 'down' or 'abstained'
-    question TEXT NOT NULL,
-    searched_for TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    citations TEXT NOT NULL,     -- JSON: n, title, publisher, url, article_id, section, quote
-    build_id TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS feedback_kind ON feedback (kind, id);
-"""
-
-
-def feedback_path(settings: Settings) -> Path:
-    """The feedback file: ``CRAMP_FEEDBACK_PATH``, else feedback.sqlite3 beside the index."""
-    return settings.feedback_path or settings.index_dir.resolve().parent / "feedback.sqlite3"
+_BATCH = 200  # records written per transaction by the background writer
 
 
 @dataclass(frozen=True)
@@ -62,45 +51,111 @@ class Gap:
     wordings: tuple[str, ...]  # the other wordings, most frequent first
 
 
+def feedback_row(kind: Kind, answer: Answer) -> dict[str, Any]:
+    citations = [{k: c.to_dict()[k] for k in ("n", "title", "publisher", "url", "article_id",
+                                               "section", "quote")}
+                 for c in answer.citations]
+    return {"at": datetime.now(UTC).isoformat(timespec="seconds"), "kind": kind,
+            "question": answer.question, "searched_for": answer.searched_for,
+            "answer": answer.text, "citations": json.dumps(citations, ensure_ascii=False),
+            "build_id": answer.build_id}
+
+
 class FeedbackStore:
     """Append-only feedback records; safe to share between the app's threads."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._ready = False
-        self._lock = threading.Lock()
+    def __init__(self, database: Database, settings: Settings) -> None:
+        self.database = database
+        self._retry, self._limit = settings.feedback_retry_seconds, settings.feedback_queue_size
+        self._waiting: deque[dict[str, Any]] = deque()
+        self._writing = 0  # records taken by the writer and not yet stored
+        self._changed = threading.Condition()
+        self._writer: threading.Thread | None = None
+        self._closed = False
+        self._stop = threading.Event()
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            if not self._ready:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                with closing(sqlite3.connect(self.path)) as db:
-                    db.executescript(_SCHEMA)
-                self._ready = True
-        with closing(sqlite3.connect(self.path, timeout=10)) as db, db:
-            yield db
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file, when the database is one."""
+        return self.database.path
 
     def record(self, kind: Kind, answer: Answer) -> None:
-        citations = [{k: c.to_dict()[k] for k in ("n", "title", "publisher", "url", "article_id",
-                                                   "section", "quote")}
-                     for c in answer.citations]
-        at = datetime.now(UTC).isoformat(timespec="seconds")
-        with self._connect() as db:
-            db.execute("INSERT INTO feedback (at, kind, question, searched_for, answer, "
-                       "citations, build_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       (at, kind, answer.question, answer.searched_for, answer.text,
-                        json.dumps(citations, ensure_ascii=False), answer.build_id))
+        """Store one record now; raises :class:`DatabaseUnavailable`."""
+        row = feedback_row(kind, answer)
+        self.database.run(lambda db: db.execute(insert(feedback), [row]))
+
+    def submit(self, kind: Kind, answer: Answer) -> None:
+        """Queue one record for the background writer; returns at once."""
+        with self._changed:
+            if len(self._waiting) >= self._limit:
+                self._waiting.popleft()
+                log.warning("feedback queue full (%d records waiting for %s): the oldest "
+                            "was dropped", self._limit, self.database.where)
+            self._waiting.append(feedback_row(kind, answer))
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_loop, daemon=True,
+                                                name="feedback-writer")
+                self._writer.start()
+            self._changed.notify_all()
+
+    def flush(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds until every submitted record is stored."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._waiting and not self._writing,
+                                          timeout)
+
+    def close(self, timeout: float = 5.0) -> None:
+        self.flush(timeout)
+        with self._changed:
+            self._closed = True
+            self._stop.set()
+            self._changed.notify_all()
+
+    def _write_loop(self) -> None:
+        failing = False
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: self._waiting or self._closed)
+                if self._closed:
+                    return
+                batch = [self._waiting.popleft() for _ in range(min(_BATCH, len(self._waiting)))]
+                self._writing = len(batch)
+            try:
+                self._store(batch)
+            except DatabaseUnavailable as exc:
+                failing = self._requeue(batch, exc, failing)
+                continue
+            except Exception:  # noqa: BLE001 - a bad record must not stop the writer
+                log.exception("feedback records could not be stored and were dropped")
+            if failing:
+                log.warning("feedback database %s answers again: stored what waited",
+                            self.database.where)
+                failing = False
+            with self._changed:
+                self._writing = 0
+                self._changed.notify_all()
+
+    def _store(self, rows: list[dict[str, Any]]) -> None:
+        self.database.run(lambda db: db.execute(insert(feedback), rows))
+
+    def _requeue(self, batch: list[dict[str, Any]], exc: Exception, failing: bool) -> bool:
+        with self._changed:
+            self._waiting.extendleft(reversed(batch))
+            self._writing = 0
+            if not failing:
+                log.warning("feedback not stored yet, %d records waiting (retried every "
+                            "%.1fs): %s", len(self._waiting), self._retry, exc)
+            self._changed.notify_all()
+        self._stop.wait(self._retry)  # cut short only by close()
+        return True
 
     def rows(self, kinds: Sequence[str] = ("up", "down", "abstained"),
              limit: int = GAP_WINDOW) -> list[tuple[str, str, str]]:
         """(at, kind, question) of the latest ``limit`` records of ``kinds``, newest first."""
-        if not self.path.is_file():
-            return []
-        marks = ",".join("?" * len(kinds))
-        with self._connect() as db:
-            return list(db.execute(f"SELECT at, kind, question FROM feedback WHERE kind IN "
-                                   f"({marks}) ORDER BY id DESC LIMIT ?", (*kinds, limit)))
+        query = (select(feedback.c.at, feedback.c.kind, feedback.c.question)
+                 .where(feedback.c.kind.in_(list(kinds))).order_by(feedback.c.id.desc())
+                 .limit(limit))
+        return self.database.run(lambda db: [tuple(r) for r in db.execute(query)])
 
 
 def find_gaps(rows: Sequence[tuple[str, str, str]], embedder: Embedder,

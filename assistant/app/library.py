@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..core import Assistant, History, Status, index_status
+from ..database import Database
 from ..errors import AssistantError
 from ..index.build import BuildReport, Progress, build_index
 from ..index.embedding import Embedder, make_embedder
@@ -27,7 +27,7 @@ from ..ingest.corpus import (
 from ..ingest.importer import is_url
 from ..settings import Settings
 from ..types import Answer, Article, Hit
-from .feedback import GAP_KINDS, FeedbackStore, Gap, Kind, feedback_path, find_gaps
+from .feedback import GAP_KINDS, FeedbackStore, Gap, Kind, find_gaps
 from .guard import AdminGuard, NotAllowed
 from .slots import FairSlots
 
@@ -60,8 +60,10 @@ class Library:
         self._starting: threading.Thread | None = None
         # One bound for every door (chat, Gradio's /ask, the JSON API): answers computed at once.
         self._answering = FairSlots(settings.max_concurrent_answers)
-        self.guard = AdminGuard(settings)
-        self.feedback = FeedbackStore(feedback_path(settings)) if settings.feedback_enabled \
+        self._closed = threading.Event()
+        self.database = Database.from_settings(settings)  # connected on first use
+        self.guard = AdminGuard(settings, self.database)
+        self.feedback = FeedbackStore(self.database, settings) if settings.feedback_enabled \
             else None
 
     # -- answering ----------------------------------------------------------------------
@@ -101,11 +103,37 @@ class Library:
                 self._assistant = Assistant.load(settings=self.settings, embedder=self.embedder,
                                                  allow_stale=True)
                 self._assistant.warm_up()
+                self._start_following(self._assistant)
             return self._assistant
 
+    def _start_following(self, assistant: Assistant) -> None:
+        """Look for new builds on disk in the background, so even the first question after
+        one is answered from it without waiting for the switch (see Assistant.follow)."""
+        interval = self.settings.follow_interval_seconds
+        if interval <= 0:
+            return
+
+        def follow() -> None:
+            while not self._closed.wait(interval):
+                try:
+                    assistant.follow()
+                except Exception:  # noqa: BLE001 - the follower must outlive any one failure
+                    log.exception("looking for a new index build failed; looking again")
+
+        threading.Thread(target=follow, name="index-follower", daemon=True).start()
+
+    def close(self) -> None:
+        """Stop following the index and write the feedback still waiting (tests, shutdown)."""
+        self._closed.set()
+        if self.feedback is not None:
+            self.feedback.close()
+        self.database.dispose()
+
     def ask(self, question: str, history: History | None = None) -> Answer:
-        """An answer from the shared assistant; one that abstains is kept as a library gap."""
+        """An answer from the shared assistant, from the newest build on disk; one that
+        abstains is kept as a library gap."""
         assistant = self.assistant()
+        assistant.follow()
         with self._answering.held():
             answer = assistant.ask(question, history)
         if answer.abstained:
@@ -119,20 +147,18 @@ class Library:
             return assistant.search(question, k)
 
     def rate(self, kind: Kind, answer: Answer) -> None:
-        """Store a reader's thumbs up/down (or an abstention); a storage failure is logged,
-        never shown to the reader."""
-        if self.feedback is None:
-            return
-        try:
-            self.feedback.record(kind, answer)
-        except (sqlite3.Error, OSError) as exc:
-            log.warning("feedback not stored in %s: %s", self.feedback.path, exc)
+        """Store a reader's thumbs up/down (or an abstention) in the background: while the
+        database is unavailable records wait and are retried (logged), never shown to the
+        reader."""
+        if self.feedback is not None:
+            self.feedback.submit(kind, answer)  # never waits for the database
 
     def gaps(self, password: str | None, client: str = "local") -> list[Gap]:
         """Unanswered and disliked questions grouped by meaning, most frequent first (admin)."""
         self.check_admin(password, client)
         if self.feedback is None:
             return []
+        self.feedback.flush(self.settings.database_timeout_seconds)  # this app's own first
         rows = self.feedback.rows(GAP_KINDS)
         return find_gaps(rows, self.embedder, self.settings.gap_similarity)
 
@@ -152,7 +178,16 @@ class Library:
     # -- reading ------------------------------------------------------------------------
 
     def status(self) -> Status:
-        return index_status(self.settings)
+        """The index on disk, once this app answers from it: a newer build is switched to
+        first, so the status, /healthz and the answers name the same build."""
+        assistant = self._assistant
+        status = index_status(self.settings)
+        for _ in range(3):  # a build landing between the switch and the read: look again
+            if assistant is None or status.build_id == assistant.index.build_id:
+                break
+            assistant.follow()
+            status = index_status(self.settings)
+        return status
 
     def articles(self) -> list[ArticleRow]:
         counts: dict[str, int] = {}

@@ -2,7 +2,9 @@
 check and the admin sign-in, behind :class:`.gate.Gate` (uploads only from an admin session,
 bounded request bodies, "busy, try again" in words). The server answers at once; the index
 and the model load in the background (:meth:`Library.start`). Host and port come from
-Settings (``CRAMP_*``, else Gradio's own variables).
+Settings (``CRAMP_*``, else Gradio's own variables). Behind a reverse proxy listed in
+``CRAMP_TRUSTED_PROXIES`` the client address (for admin lockouts) is the one it forwards in
+X-Forwarded-For; from anywhere else that header is ignored.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import gradio as gr
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .. import __version__
 from ..errors import AssistantError
@@ -49,6 +52,8 @@ def create_app(library: Library, demo: gr.Blocks) -> FastAPI:
     settings = library.settings
     app.add_middleware(Gate, allowed=library.guard.session_ok, settings=settings)
     app.include_router(api_router(library))
+    if settings.trusted_proxies.strip():  # outermost: every route sees the real client
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
     @app.get("/article/{article_id}", response_class=HTMLResponse)
     def article(article_id: str, spans: str = "") -> HTMLResponse:
@@ -64,9 +69,11 @@ def create_app(library: Library, demo: gr.Blocks) -> FastAPI:
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
-        """Up (``ok``), and ``ready`` once the index and the model are loaded."""
-        return {"ok": True, "ready": library.ready,
-                "articles": library.status().corpus_articles}
+        """Up (``ok``), ``ready`` once the index and the model are loaded, and the build
+        answers come from."""
+        status = library.status()
+        return {"ok": True, "ready": library.ready, "articles": status.corpus_articles,
+                "build_id": status.build_id}
 
     @app.post("/admin/login")
     def login(body: Login, request: Request) -> JSONResponse:
@@ -104,5 +111,10 @@ def serve(library: Library, demo: gr.Blocks) -> None:
     library.start()
     settings = library.settings
     print(f"Cramp assistant on http://{settings.host}:{settings.port}", flush=True)
-    uvicorn.run(create_app(library, demo), host=settings.host, port=settings.port,
-                log_level="warning")
+    # proxy_headers off: uvicorn would trust X-Forwarded-For from 127.0.0.1 by default;
+    # create_app trusts exactly CRAMP_TRUSTED_PROXIES instead.
+    try:
+        uvicorn.run(create_app(library, demo), host=settings.host, port=settings.port,
+                    log_level="warning", proxy_headers=False)
+    finally:
+        library.close()  # writes the feedback still waiting, if the database answers

@@ -22,7 +22,7 @@ def status_text(s: Status) -> str:
         return f"**Index:** none yet — {s.corpus_articles} articles in the library."
     state = "up to date" if s.freshness and s.freshness.fresh else s.state
     return (f"**Index:** {s.indexed_articles} articles in {s.chunks} passages, built "
-            f"{_when(s.built_at)} · **{state}**")
+            f"{_when(s.built_at)} (build `{s.build_id}`) · **{state}**")
 
 
 def _when(stamp: str | None) -> str:

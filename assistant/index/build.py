@@ -64,7 +64,8 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
     started = time.perf_counter()
     index_dir = settings.index_dir.resolve()
     index_dir.parent.mkdir(parents=True, exist_ok=True)
-    with build_lock(index_dir):
+    with build_lock(index_dir, database_url=settings.database_url,
+                    timeout=settings.database_timeout_seconds):
         recover(index_dir)
         previous = None if full else _previous(index_dir, settings)
         articles = scan_corpus(settings.corpus_dir,
@@ -225,9 +226,14 @@ def _owner_alive(folder: Path) -> bool:
 
 
 @contextmanager
-def build_lock(index_dir: Path, wait: bool = False) -> Iterator[None]:
+def build_lock(index_dir: Path, wait: bool = False, database_url: str | None = None,
+               timeout: float = 5.0) -> Iterator[None]:
     """Hold the build lock of ``index_dir``; raises BuildLockedError if a build holds it
-    (or waits for it, with ``wait``)."""
+    (or waits for it, with ``wait``).
+
+    The lock is a file lock beside the index (the processes of one machine) and, with a
+    PostgreSQL ``database_url``, an advisory lock there too (replicas on other machines
+    sharing the folder, where file locks cannot be trusted)."""
     lock_path = index_dir.parent / f".{index_dir.name}.lock"
     with lock_path.open("w") as fh:
         try:
@@ -236,18 +242,35 @@ def build_lock(index_dir: Path, wait: bool = False) -> Iterator[None]:
             raise BuildLockedError(f"another build of {index_dir} is running; wait for it "
                                    "to finish") from exc
         try:
-            yield
+            with _shared_lock(database_url, wait, timeout):
+                yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def recover_if_idle(index_dir: Path) -> None:
+@contextmanager
+def _shared_lock(database_url: str | None, wait: bool, timeout: float) -> Iterator[None]:
+    if not database_url:
+        yield
+        return
+    from ..database import Database  # SQLAlchemy is imported only when a database is set
+
+    database = Database(database_url, timeout)
+    try:
+        with database.build_lock(wait):
+            yield
+    finally:
+        database.dispose()
+
+
+def recover_if_idle(index_dir: Path, database_url: str | None = None) -> None:
     """Recover after a killed build if no build is running now (at load time)."""
     if not index_dir.parent.is_dir():
         return
     try:
-        with build_lock(index_dir):
+        with build_lock(index_dir, database_url=database_url):
             recover(index_dir)
-    except (BuildLockedError, OSError):
-        pass  # a build is running (its folders are not leftovers), or the folder is read-only
-
+    except (AssistantError, OSError):
+        # a build is running (its folders are not leftovers), the folder is read-only, or
+        # the database that holds the replicas' lock is not answering: recover next time
+        pass

@@ -16,7 +16,9 @@ index with a fix.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,7 +127,12 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
         raise IndexMissingError(f"no index in {index_dir}: build it with `cramp-assistant build "
                                 f"--index {index_dir}` (or `make run`, which builds it first)")
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:  # a build's swap renamed the folder after the check
+        raise IndexMissingError(f"no index in {index_dir} at this moment (a build may be "
+                                "swapping it in): read it again") from exc
+    try:
+        manifest = json.loads(raw)
         if manifest.get("format_version") != FORMAT_VERSION:
             raise ValueError(f"format version {manifest.get('format_version')!r}")
         manifest["embedding"]["model"], manifest["files"], manifest["articles"]  # noqa: B018
@@ -177,6 +184,47 @@ def load_index(index_dir: Path, settings: Settings, verify: bool = False) -> Loa
                                 f"{REBUILD}") from exc
     _check_shapes(index)
     return index
+
+
+def load_settled(index_dir: Path, settings: Settings, tries: int = 40,
+                 pause: float = 0.05) -> LoadedIndex:
+    """:func:`load_index`, read again when a build swapped a new index in while it was being
+    opened (files of two builds, or none for a moment); the index returned is whole and its
+    manifest was still the current one after every file was opened."""
+    for attempt in range(tries):
+        try:
+            index = load_index(index_dir, settings)
+            if _current_id(index_dir) == index.build_id:
+                return index
+        except (IndexMissingError, IndexCorruptError):
+            if attempt + 1 == tries or not _swapping(index_dir):
+                raise
+        time.sleep(pause)  # a swap is two renames: it is over in far less than this
+    raise IndexCorruptError(f"index in {index_dir} kept changing while it was opened "
+                            f"({tries} tries): are builds running back to back?")
+
+
+def _current_id(index_dir: Path) -> str | None:
+    try:
+        return str(read_manifest(index_dir)["build_id"])
+    except (IndexMissingError, IndexCorruptError):
+        return None
+
+
+def _swapping(index_dir: Path) -> bool:
+    """Whether a build's swap is under way beside ``index_dir`` (its old folder is there)."""
+    return not index_dir.is_dir() or any(index_dir.parent.glob(f".{index_dir.name}.old-*"))
+
+
+def manifest_signature(index_dir: Path) -> tuple[int, int, int] | None:
+    """What identifies the build on disk without reading it: the manifest's inode, time and
+    size (a swap renames a new folder in, so every build has a new inode); None while a swap
+    is under way."""
+    try:
+        st = os.stat(index_dir / MANIFEST)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def _open(index_dir: Path, manifest: dict[str, Any], settings: Settings) -> LoadedIndex:
