@@ -22,9 +22,10 @@ _MARKERS = re.compile(r"((?:\[[0-9]{1,3}\])+)( — ([0-9]+) of the ([0-9]+) arti
 
 
 def article_url(citation: Citation) -> str:
-    """The article page with this citation's sentences highlighted and scrolled to."""
+    """The article page with this citation's sentences highlighted and scrolled to; opened
+    from the chat (in a tab of its own), which its "Back to the chat" link returns to."""
     spans = ",".join(f"{s}-{e}" for s, e in citation.spans)
-    return f"/article/{quote(citation.article_id)}?spans={spans}#cited"
+    return f"/article/{quote(citation.article_id)}?spans={spans}&from=chat#cited"
 
 
 def answer_html(answer: Answer, lines: int | None = None, sources: bool = True) -> str:
@@ -36,7 +37,8 @@ def answer_html(answer: Answer, lines: int | None = None, sources: bool = True) 
     parts.append(f'<div class="cramp-notice">{render(NOTICE)}</div>')
     if sources and answer.citations:
         parts.append(sources_html(answer.citations))
-    done = " cramp-done" if lines is None else ""  # the whole answer is in: a signal for tests
+    # The whole answer is in: a signal for tests, and the only message that gets thumbs.
+    done = " cramp-done cramp-rated" if lines is None else ""
     return _one_block(f'<div class="cramp-answer{done}">' + "".join(parts) + "</div>")
 
 
@@ -150,7 +152,7 @@ mark#cited {{ scroll-margin-top: 4.5em; }}
            padding-top: .5rem; }}
 </style></head>
 <body>
-<header><nav><a href="/">← Back to the chat</a></nav>{header}</header>
+<header><nav><a href="/" id="back">← Back to the chat</a></nav>{header}</header>
 <main>{body}</main>
 <footer><p class="notice">Highlighted: the passage an answer cited. Not medical advice.</p>
 </footer>
@@ -159,7 +161,20 @@ mark#cited {{ scroll-margin-top: 4.5em; }}
 """
 
 # Show the first highlight with its section heading (when near) and a line above it.
+# "Back to the chat": a citation opens its article in a tab of its own, and the reader's chat
+# is still open in the tab it came from, so that tab is closed (a link to "/" would start a
+# new, empty chat). Reached any other way, the link goes back, or to the chat's address.
 SCROLL_JS = """
+document.getElementById("back").addEventListener("click", e => {
+  if (history.length > 1) {
+    e.preventDefault();
+    history.back();
+  } else if (new URLSearchParams(location.search).get("from") === "chat") {
+    e.preventDefault();
+    close();
+    setTimeout(() => { location.href = "/"; }, 500);  // a browser that keeps the tab open
+  }
+});
 window.addEventListener("load", () => requestAnimationFrame(() => {
   const mark = document.getElementById("cited");
   if (!mark) return;

@@ -63,8 +63,10 @@ def _chat_tab(library: Library) -> None:
     with gr.Row(elem_id="examples"):
         gr.Markdown("**Try asking:**", elem_id="try-asking")
         buttons = [gr.Button(q, size="sm", elem_classes="cramp-example") for q in EXAMPLES]
+    # No autoscroll: it would open each answer at its end; the page's script shows its start.
     chatbot = gr.Chatbot(label="Conversation", show_label=False, elem_id="chat", height="52vh",
                          buttons=["copy", "copy_all"], layout="panel", latex_delimiters=[],
+                         autoscroll=False,
                          placeholder="Answers appear here, each statement with its source.")
     with gr.Row(elem_id="ask-row"):
         box = gr.Textbox(label="Your question", show_label=False, scale=6, elem_id="question",
