@@ -8,6 +8,7 @@ admin session: a random token the browser keeps in a cookie, needed to upload fi
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 import secrets
@@ -51,21 +52,23 @@ class AdminGuard:
         secret = self.settings.admin_password
         return secret is not None and bool(secret.get_secret_value())
 
-    def check(self, password: str | None, client: str = "local") -> None:
-        """Return if ``password`` is the admin password; else raise :class:`NotAllowed`."""
+    def check(self, password: str | None, client: str = "local",
+              refused: str = "nothing was changed") -> None:
+        """Return if ``password`` is the admin password; else raise :class:`NotAllowed`,
+        saying what did not happen (``refused``)."""
         if not self.enabled:
             raise NotAllowed("Library changes are disabled: set CRAMP_ADMIN_PASSWORD to enable "
                              "them, then restart the app.")
         with self._lock:
             self._refuse_if_locked(client)
         if not password:
-            raise NotAllowed("Enter the admin password: nothing was changed.")
+            raise NotAllowed(f"Enter the admin password: {refused}.")
         expected = self.settings.admin_password.get_secret_value()  # type: ignore[union-attr]
         if hmac.compare_digest(password.encode(), expected.encode()):
             with self._lock:
                 self._failures.pop(client, None)
             return
-        message = self._fail(client)
+        message = self._fail(client, refused)
         self._sleep(self.settings.admin_failure_delay_seconds)  # slows guessing
         raise NotAllowed(message)
 
@@ -77,7 +80,7 @@ class AdminGuard:
             raise NotAllowed(f"Too many wrong admin passwords from this connection: try again "
                              f"in {minutes} minute{'s' if minutes > 1 else ''}.")
 
-    def _fail(self, client: str) -> str:
+    def _fail(self, client: str, refused: str) -> str:
         s = self.settings
         with self._lock:
             now = self._clock()
@@ -94,9 +97,9 @@ class AdminGuard:
                     "; locked out" if left <= 0 else "")
         if left <= 0:
             minutes = max(1, round(s.admin_lockout_seconds / 60))
-            return (f"Wrong admin password: nothing was changed. Too many wrong passwords: "
+            return (f"Wrong admin password: {refused}. Too many wrong passwords: "
                     f"this connection is locked out for {minutes} minutes.")
-        return (f"Wrong admin password: nothing was changed ({left} "
+        return (f"Wrong admin password: {refused} ({left} "
                 f"{'try' if left == 1 else 'tries'} left before a lockout).")
 
     # -- sessions (uploads) -------------------------------------------------------------
@@ -108,6 +111,7 @@ class AdminGuard:
         with self._lock:
             self._sessions[token] = self._clock() + self.settings.admin_session_seconds
             self._forget_oldest(self._sessions, key=lambda expiry: expiry)
+        log.info("admin session %s signed in from %s", session_name(token), client)
         return token
 
     def session_ok(self, token: str | None) -> bool:
@@ -122,3 +126,9 @@ class AdminGuard:
         if len(table) > _MAX_TRACKED:
             for name in sorted(table, key=lambda k: key(table[k]))[: len(table) // 10]:
                 del table[name]
+
+
+def session_name(token: str) -> str:
+    """A session as the logs name it: a short digest, never the token (or the page's session
+    id) itself, so a log cannot be used to act as that session."""
+    return hashlib.sha256(token.encode()).hexdigest()[:10]

@@ -17,6 +17,7 @@ from ..answer.compose import NOTICE
 from ..types import Answer, Article, Citation
 from .markdown import NEW_TAB, link, render, safe_url
 
+UNKNOWN_URL = "Original address unknown"
 # The answer's own markers, and the agreement phrase compose puts after them.
 _MARKERS = re.compile(r"((?:\[[0-9]{1,3}\])+)( — ([0-9]+) of the ([0-9]+) articles say this)?")
 
@@ -83,9 +84,7 @@ def sources_html(citations: Sequence[Citation]) -> str:
     for c in citations:
         local = [(s - c.passage_start, e - c.passage_start) for s, e in c.spans]
         links = [f'<a href="{html.escape(article_url(c))}" {NEW_TAB}>Open the article at this '
-                 "passage</a>"]
-        original = _original_link(c.url)
-        links += [original] if original else []
+                 "passage</a>", _original_link(c.url) or UNKNOWN_URL]
         entries.append(
             f'<li class="cramp-source"><p class="cramp-source-title">[{c.n}] '
             f"<b>{html.escape(c.title)}</b></p>"
@@ -97,8 +96,10 @@ def sources_html(citations: Sequence[Citation]) -> str:
 
 
 def _provenance(publisher: str | None, published: str | None, section: str = "") -> str:
-    parts = [html.escape(x) for x in (publisher, display_date(published), section) if x]
-    return f'<p class="cramp-prov">{" · ".join(parts)}</p>' if parts else ""
+    """Publisher, date and section; what the article does not say is said to be unknown."""
+    parts = [publisher or "Publisher unknown", display_date(published) or "date unknown",
+             section]
+    return f'<p class="cramp-prov">{" · ".join(html.escape(x) for x in parts if x)}</p>'
 
 
 def _original_link(url: str | None) -> str | None:
@@ -127,9 +128,8 @@ def article_html(article: Article, spans: Sequence[tuple[int, int]]) -> str:
     body = render(article.body, spans, anchor=True)
     if not body.lstrip().startswith("<h1>"):
         body = f"<h1>{html.escape(article.title)}</h1>\n{body}"
-    original = _original_link(article.url)
     header = (_provenance(article.publisher, article.published)
-              + (f'<p class="meta">{original}</p>' if original else ""))
+              + f'<p class="meta">{_original_link(article.url) or UNKNOWN_URL}</p>')
     return _PAGE.format(title=html.escape(article.title), header=header, body=body,
                         script=SCROLL_JS)
 
