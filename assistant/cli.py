@@ -135,7 +135,8 @@ def build(corpus_dir: Path | None, index_dir: Path | None, if_needed: bool, veri
                    "samples of large ones).")
 @friendly_errors
 def status(corpus_dir: Path | None, index_dir: Path | None, verify: bool) -> None:
-    """Show the index: articles, chunks, model, build time, fresh, stale or damaged."""
+    """Show the index: articles, chunks, model, build time, fresh, stale or damaged (one
+    fact a line), and a fix line when it needs a build."""
     from .core import index_status
 
     click.echo(index_status(_settings(corpus_dir, index_dir), verify=verify).summary())

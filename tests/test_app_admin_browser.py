@@ -17,11 +17,16 @@ pytestmark = pytest.mark.slow
 TOASTS = ".toast-body"
 
 
-def test_upload_opens_after_sign_in_without_refused_uploads(server: Server,
-                                                            browser: Any) -> None:
+def _library_tab(browser: Any, server: Server) -> Any:
     page = _page(browser)
     _open(page, server)
     _library(page)
+    return page
+
+
+def test_upload_opens_after_sign_in_without_refused_uploads(server: Server,
+                                                            browser: Any) -> None:
+    page = _library_tab(browser, server)
     page.wait_for_selector("#signed-in :text('Sign in to upload files')")
     assert page.locator("#upload input[type=file]").count() == 0  # nothing to send yet
     page.fill("#password input", ADMIN)
@@ -39,9 +44,7 @@ def test_upload_opens_after_sign_in_without_refused_uploads(server: Server,
 
 
 def test_the_password_field_is_in_a_form_with_a_username(server: Server, browser: Any) -> None:
-    page = _page(browser)
-    _open(page, server)
-    _library(page)
+    page = _library_tab(browser, server)
     page.wait_for_function("() => document.querySelector('#password input').form !== null")
     form = page.evaluate("""() => { const f = document.querySelector('#password input');
         return {autocomplete: f.autocomplete, type: f.type, name: f.name,
@@ -53,9 +56,7 @@ def test_the_password_field_is_in_a_form_with_a_username(server: Server, browser
 
 def test_a_gap_list_without_the_password_does_not_speak_of_changes(server: Server,
                                                                      browser: Any) -> None:
-    page = _page(browser)
-    _open(page, server)
-    _library(page)
+    page = _library_tab(browser, server)
     page.click("#show-gaps")
     page.wait_for_selector("#gaps :text('Enter the admin password')")
     text = page.locator("#gaps").inner_text()

@@ -356,6 +356,10 @@ def test_admin_upload_rebuild_while_chatting(server: Server, browser: Any,
     assert page.evaluate("() => window.__pwned") is None
     assert chat.evaluate("() => window.__pwned") is None
     assert not _outside(chat), _outside(chat)
+    log = server.log()  # the admin's actions, by session; nothing a reader asked
+    assert re.search(r"admin add files by admin session [0-9a-f]{10}: 2 added", log), log
+    assert re.search(r"admin rebuild by admin session [0-9a-f]{10}: build ", log), log
+    assert question not in log
 
 
 def _panel_titles(page: Any, question: str) -> str:

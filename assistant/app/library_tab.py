@@ -20,7 +20,6 @@ from ..errors import AssistantError
 from .feedback import gaps_csv
 from .guard import session_name
 from .library import Library
-from .server import COOKIE
 from .views import (
     articles_html,
     gaps_html,
@@ -120,6 +119,9 @@ def _client(request: gr.Request | None) -> str:
 
 
 def _cookie(request: gr.Request | None) -> str | None:
+    """The admin session cookie the sign-in set (server.py), if the browser sent one."""
+    from .server import COOKIE  # here: the page must not need the server module to load
+
     cookies = getattr(request, "cookies", None)
     return cookies.get(COOKIE) if cookies is not None else None
 
