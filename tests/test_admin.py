@@ -17,6 +17,7 @@ from assistant.app.library import ArticleRow, Library, NotAllowed
 from assistant.app.library_tab import _latest
 from assistant.app.render import article_html, sources_html
 from assistant.app.views import articles_html, progress_text, rebuild_started
+from assistant.index.build import build_index
 from assistant.settings import Settings
 from assistant.types import Article
 from tests.app_server import ADMIN
@@ -93,6 +94,29 @@ def test_progress_lines_are_thinned_and_the_result_always_shown() -> None:
     threading.Thread(target=build).start()
     shown = list(_latest(lines))
     assert shown[-1] == "Index rebuilt" and len(shown) < 100, shown
+
+
+def test_a_lone_progress_line_is_shown_before_the_result() -> None:
+    lines: queue.Queue[str | None] = queue.Queue()
+    for line in ("Rebuilding from 6 articles — embedding …: 90 of 90 done", "Index rebuilt", None):
+        lines.put(line)
+    assert list(_latest(lines)) == ["Rebuilding from 6 articles — embedding …: 90 of 90 done",
+                                    "Index rebuilt"]
+
+
+def test_a_small_rebuild_reports_progress_while_it_embeds(workspace: Settings,
+                                                          embedder: Any) -> None:
+    """A few new articles fit one embedding window: progress still comes every few batches."""
+    settings = workspace.model_copy(update={"embedding_batch_size": 4})
+    sentences = " ".join(f"Cyclist {i} had a calf cramp on climb {i} and stretched it out."
+                         for i in range(40))
+    (settings.corpus_dir / "cyclists.md").write_text(
+        f"---\ntitle: Cyclists\n---\n# Cyclists\n\n{ARTICLE}\n\n{sentences}\n",
+        encoding="utf-8")
+    steps: list[tuple[int, int]] = []
+    build_index(settings, embedder, lambda stage, done, total: steps.append((done, total)))
+    assert len(steps) >= 2 and steps == sorted(steps), steps
+    assert steps[-1][0] == steps[-1][1]  # all done at the end
 
 
 def test_provenance_an_article_does_not_give_is_said_to_be_unknown() -> None:

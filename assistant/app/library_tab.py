@@ -58,24 +58,26 @@ def library_tab(library: Library, demo: gr.Blocks) -> None:
         sign_in = gr.Button("Sign in", elem_id="sign-in", scale=1, min_width=90)
     signed = gr.Markdown("Sign in to upload files (the upload area opens then); every change "
                          "asks for the password.", elem_id="signed-in")
-    chosen, changes, files = _changes(h, password)
+    chosen, changes, upload = _changes(h, password)
     for trigger in (sign_in.click, password.submit):  # then the server says if it saw it
         trigger(None, [password], [signed], js=SIGN_IN_JS, **PRIVATE).then(
-            h.upload_area, None, files, **PRIVATE)
-    outputs = [status, table, chosen, files]
+            h.upload_area, None, upload, **PRIVATE)
+    outputs = [status, table, chosen, upload]
     demo.load(h.refresh, None, outputs, **PRIVATE)
     for change in changes:  # the table and the choice of articles follow every change
         change.then(h.refresh, None, outputs, **PRIVATE)
     _gap_list(h, password)
 
 
-def _changes(h: _Handlers, password: gr.Textbox) -> tuple[gr.Dropdown, list[Any], gr.File]:
+def _changes(h: _Handlers, password: gr.Textbox) -> tuple[gr.Dropdown, list[Any], gr.Column]:
     """Add (files or a web address), remove (confirmed) and rebuild, with one report box.
     Returns the article choice, the events after which the tab must be refreshed, and the
-    upload area."""
-    files = gr.File(file_count="multiple", elem_id="upload", **h.upload_area_state(False),
-                    file_types=[".txt", ".md", ".markdown", ".html", ".htm", ".pdf"])
-    add = gr.Button("Add articles", elem_id="add")
+    upload area (hidden until the server has seen an admin sign-in)."""
+    with gr.Column(visible=False, elem_id="upload-area") as upload:
+        files = gr.File(label=f"Articles to add ({FILE_TYPES})", file_count="multiple",
+                        elem_id="upload",
+                        file_types=[".txt", ".md", ".markdown", ".html", ".htm", ".pdf"])
+        add = gr.Button("Add articles", elem_id="add")
     with gr.Row(equal_height=True, elem_classes="cramp-stack"):
         url = gr.Textbox(label="Or add an article by its web address", elem_id="url",
                          placeholder="https://…", scale=3)
@@ -99,7 +101,7 @@ def _changes(h: _Handlers, password: gr.Textbox) -> tuple[gr.Dropdown, list[Any]
                     add_url.click(h.add_url, [url, password], [log, url], **PRIVATE),
                     yes.click(h.remove, [chosen, password], [log, confirm], **PRIVATE),
                     rebuild.click(h.rebuild, [password, full], log, show_progress="minimal",
-                                  **PRIVATE)], files
+                                  **PRIVATE)], upload
 
 
 def _gap_list(h: _Handlers, password: gr.Textbox) -> None:
@@ -142,11 +144,7 @@ class _Handlers:
     def upload_area(self, request: gr.Request) -> Any:
         """The upload area, shown only to a browser whose admin sign-in the server has seen
         (so no file is ever sent only to be refused)."""
-        return gr.File(**self.upload_area_state(self._signed_in(request)))
-
-    def upload_area_state(self, signed_in: bool) -> dict[str, Any]:
-        return {"label": f"Articles to add ({FILE_TYPES})",
-                "visible": signed_in and self.library.admin_enabled}
+        return gr.Column(visible=self.library.admin_enabled and self._signed_in(request))
 
     def _signed_in(self, request: gr.Request | None) -> bool:
         return self.library.guard.session_ok(_cookie(request))
@@ -232,19 +230,26 @@ class _Handlers:
 
 
 def _latest(lines: queue.Queue[str | None]) -> Iterator[str]:
-    """The lines put on ``lines`` until None: the newest one at most every
-    PROGRESS_EVERY_SECONDS, and the last one (the result) always."""
-    line = lines.get()
-    while line is not None:
-        deadline = time.monotonic() + PROGRESS_EVERY_SECONDS
-        newer: str | None = line
-        quiet = False  # nothing newer came before the deadline
-        while newer is not None and time.monotonic() < deadline:
-            line = newer
-            try:
-                newer = lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                quiet = True
-                break
-        yield line
-        line = lines.get() if quiet else newer
+    """The lines put on ``lines`` until None: each at once when none was shown for
+    PROGRESS_EVERY_SECONDS, else the newest when that time is up; the last one always."""
+    shown: float | None = None
+    held: str | None = None  # a line that came too soon after the last one shown
+    while True:
+        wait = None if held is None or shown is None else max(
+            0.0, PROGRESS_EVERY_SECONDS - (time.monotonic() - shown))
+        try:
+            line = lines.get(timeout=wait)
+        except queue.Empty:  # time is up for the held line
+            if held is not None:
+                yield held
+            held, shown = None, time.monotonic()
+            continue
+        if line is None:
+            if held is not None:
+                yield held
+            return
+        if shown is None or time.monotonic() - shown >= PROGRESS_EVERY_SECONDS:
+            held, shown = None, time.monotonic()
+            yield line
+        else:
+            held = line
