@@ -113,3 +113,14 @@ def test_back_to_the_chat_returns_to_the_same_conversation(server: Server,
     with article.expect_event("close"):
         article.get_by_role("link", name="← Back to the chat").click()
     assert page.locator("#chat .bot .cramp-done").last.inner_text() == text
+
+
+def test_the_next_question_typed_while_an_answer_streams_is_kept(server: Server,
+                                                                 browser: Any) -> None:
+    page = _page(browser, PHONE)
+    _open(page, server)
+    done = page.locator("#chat .bot .cramp-done").count()
+    page.locator(".cramp-example").first.click()
+    page.fill("#question textarea", "And how do I stop one?")  # while it is answered
+    _answered(page, done)
+    assert page.locator("#question textarea").input_value() == "And how do I stop one?"

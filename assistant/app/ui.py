@@ -98,7 +98,7 @@ def _responder(library: Library) -> Callable[..., Iterator[Any]]:
     turns = library.settings.max_history_turns
 
     def respond(message: str, history: list[Message],
-                session: Session) -> Iterator[tuple[list[Message], str, Session]]:
+                session: Session) -> Iterator[tuple[list[Message], Any, Session]]:
         history = list(history or [])
         text = clean_text(message if isinstance(message, str) else "")
         if not text.strip():
@@ -106,19 +106,20 @@ def _responder(library: Library) -> Callable[..., Iterator[Any]]:
             return
         history += [{"role": "user", "content": message_html(text)},
                     _bot(message_html(SEARCHING, done=False))]
-        yield history, "", session
+        yield history, "", session  # the question is taken: the box is emptied once, and
+        keep = gr.skip()            # then left alone, for the reader's next question
         answer = _answer(library, text, session["pairs"], history)
         if answer is None:
-            yield history, "", session
+            yield history, keep, session
             return
         lines = answer.body.count("\n") + 1
         for i in range(1, lines + 1):  # stream the answer in, line by line
             history[-1] = _bot(answer_html(answer, lines=i, sources=False))
-            yield history, "", session
+            yield history, keep, session
         history[-1] = _bot(answer_html(answer))
         pairs = [*session["pairs"], (answer.question, answer.text)][-turns:] if turns else []
         answers = {k: v for k, v in session["answers"].items() if k >= len(history) - 4 * turns}
-        yield history, "", {"pairs": pairs, "answers": {**answers, len(history) - 1: answer}}
+        yield history, keep, {"pairs": pairs, "answers": {**answers, len(history) - 1: answer}}
     return respond
 
 
