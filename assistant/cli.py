@@ -66,7 +66,8 @@ def add(sources: tuple[str, ...], corpus_dir: Path | None) -> None:
     CRAMP_MAX_ARTICLE_BYTES, CRAMP_URL_MAX_REDIRECTS) and imported like a saved page.
     Prints an import report: characters read, kept and removed per source, and every
     block dropped with the reason. Each source is added or refused on its own;
-    duplicates, unreadable files and failed downloads are reported, not added.
+    duplicates, unreadable files and failed downloads are reported, not added, and make
+    the command exit with status 1.
     """
     from .ingest.corpus import add_articles, format_report
     from .ingest.importer import is_url
@@ -74,10 +75,10 @@ def add(sources: tuple[str, ...], corpus_dir: Path | None) -> None:
     items = [s if is_url(s) else Path(s) for s in sources]
     results = add_articles(items, _settings(corpus_dir))
     click.echo(format_report(results))
-    if any(r.status == "error" for r in results):
-        sys.exit(1)
     if any(r.status == "added" for r in results):
         click.echo("Run `cramp-assistant build` to index the new articles.", err=True)
+    if any(r.status != "added" for r in results):  # a duplicate too: not what was asked
+        sys.exit(1)
 
 
 @cli.command()
@@ -134,7 +135,8 @@ def build(corpus_dir: Path | None, index_dir: Path | None, if_needed: bool, veri
                    "samples of large ones).")
 @friendly_errors
 def status(corpus_dir: Path | None, index_dir: Path | None, verify: bool) -> None:
-    """Show the index: articles, chunks, model, build time, fresh, stale or damaged."""
+    """Show the index: articles, chunks, model, build time, fresh, stale or damaged (one
+    fact a line), and a fix line when it needs a build."""
     from .core import index_status
 
     click.echo(index_status(_settings(corpus_dir, index_dir), verify=verify).summary())
@@ -144,11 +146,15 @@ def status(corpus_dir: Path | None, index_dir: Path | None, verify: bool) -> Non
 @corpus_option
 @friendly_errors
 def list_articles(corpus_dir: Path | None) -> None:
-    """List the articles in the corpus (id, title, publisher, date added)."""
+    """List the articles in the corpus, tab-separated under a header line: id, title,
+    publisher, published (the article's own date), added (when it joined the library).
+    What an article does not say is "unknown"."""
     from .ingest.corpus import load_corpus
 
+    click.echo("id\ttitle\tpublisher\tpublished\tadded")
     for a in load_corpus(_settings(corpus_dir).corpus_dir):
-        click.echo(f"{a.article_id}\t{a.title}\t{a.publisher or '-'}\t{a.added or '-'}")
+        fields = (a.article_id, a.title, a.publisher, a.published, a.added)
+        click.echo("\t".join(f or "unknown" for f in fields))
 
 
 @cli.command()
@@ -199,15 +205,16 @@ def ask(question: str, history: tuple[str, ...], index_dir: Path | None, as_json
     """Answer QUESTION from the articles, with numbered citations.
 
     Every sentence is taken from a cited passage; questions the articles do not cover
-    get an honest "not covered". Not medical advice.
+    get an honest "not covered". On a terminal the answer is rendered (bold, italics,
+    bullets); piped or redirected it is plain text. Not medical advice.
     """
+    from .app.terminal import print_answer
+
     answer = _load(index_dir).ask(question, history=[(q, "") for q in history])
     if as_json:
         click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         return
-    for line in answer.preface():
-        click.echo(f"({line})")
-    click.echo(answer.text)
+    print_answer(answer.text, answer.preface(), sys.stdout)
 
 
 @cli.command(name="eval")

@@ -79,11 +79,15 @@ class Status:
         if not self.built:
             return (f"index:    none in {self.index_dir} (run `cramp-assistant build`)\n"
                     f"articles: {self.corpus_articles} in the corpus")
-        return (f"index:    {self.index_dir} (build {self.build_id})\n"
-                f"articles: {self.corpus_articles} in the corpus, {self.indexed_articles} indexed\n"
-                f"chunks:   {self.chunks}\nmodel:    {self.model}\n"
-                f"built at: {self.built_at}\nstate:    {self.state}"
-                + (f"\nmismatch: {self.mismatch}" if self.mismatch else ""))
+        lines = [f"index:    {self.index_dir} (build {self.build_id})",
+                 f"articles: {self.corpus_articles} in the corpus, {self.indexed_articles} "
+                 "indexed", f"chunks:   {self.chunks}", f"model:    {self.model}",
+                 f"built at: {self.built_at}", f"state:    {self.state}"]
+        if self.mismatch:
+            lines.append(f"mismatch: {self.mismatch}")
+        if not self.usable:  # one line each: what is wrong above, what to do here
+            lines.append("fix:      run `cramp-assistant build` to bring it up to date")
+        return "\n".join(lines)
 
 
 # A build swaps its index in with two renames; a status read that overlaps them sees files

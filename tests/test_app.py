@@ -77,7 +77,7 @@ def test_html_in_articles_is_escaped_everywhere() -> None:
     c = citation(1, "<i>t</i>", passage="<script>x()</script> cramps", used="cramps")
     panel = sources_html([c])
     assert "<script>" not in panel and "<i>" not in panel and "<mark>cramps</mark>" in panel
-    assert "?spans=121-127#cited" in panel
+    assert "?spans=121-127&amp;from=chat#cited" in panel
 
 
 def test_answer_links_each_marker_and_names_the_agreeing_articles() -> None:
@@ -90,7 +90,7 @@ def test_answer_links_each_marker_and_names_the_agreeing_articles() -> None:
     links = re.findall(r'<a class="cramp-cite" href="([^"]+)"[^>]*>\[(\d)\]</a>', shown)
     assert [n for _, n in links] == ["1", "2", "3", "3"]
     start = 100 + LIST_PASSAGE.index("Massage the muscle.")
-    assert links[0][0] == f"/article/calf-care?spans={start}-{start + 19}#cited"
+    assert links[0][0] == f"/article/calf-care?spans={start}-{start + 19}&amp;from=chat#cited"
     agree = re.search(r'<span class="cramp-agree" title="([^"]+)">— 3 of the 5 articles say '
                       r"this</span>", shown)
     assert agree and agree.group(1) == "Said by: Calf Care; Night Cramps; Heat Tips"
@@ -123,7 +123,7 @@ def test_article_page_header_and_a_highlight_that_starts_at_a_bullet() -> None:
     assert '<li><mark id="cited">Massage the muscle.</mark></li>' in page
     assert "<li>Stretch the calf gently.</li>" in page  # not merged into the one before
     header = page.split("<header>")[1].split("</header>")[0]
-    assert '<a href="/">← Back to the chat</a>' in header
+    assert '<a href="/" id="back">← Back to the chat</a>' in header
     assert "NHS · 12 March 2023" in header and "Original at www.nhs.uk" in header
     assert "<img" not in page and "tracker.example" not in page  # the image is inert text
     assert "[image: chart]" in page

@@ -55,7 +55,7 @@ def test_cli_end_to_end(tmp_path: Path) -> None:
     assert "(Searched for: and how do I stop one?" in follow.output
 
     listed = runner.invoke(cli, ["list", "--corpus", corpus])
-    article_id = listed.output.splitlines()[0].split("\t")[0]
+    article_id = listed.output.splitlines()[1].split("\t")[0]  # under the header line
     removed = runner.invoke(cli, ["remove", article_id, "--corpus", corpus])
     assert removed.exit_code == 0 and "removed" in removed.output
     stale = runner.invoke(cli, ["search", "cramps", "--index", index], env=env)

@@ -51,14 +51,16 @@ class AdminGuard:
         secret = self.settings.admin_password
         return secret is not None and bool(secret.get_secret_value())
 
-    def check(self, password: str | None, client: str = "local") -> None:
-        """Return if ``password`` is the admin password; else raise :class:`NotAllowed`."""
+    def check(self, password: str | None, client: str = "local",
+              refused: str = "nothing was changed") -> None:
+        """Return if ``password`` is the admin password; else raise :class:`NotAllowed`,
+        saying what did not happen (``refused``)."""
         if not self.enabled:
             raise NotAllowed("Library changes are disabled: set CRAMP_ADMIN_PASSWORD to enable "
                              "them, then restart the app.")
         self._refuse_if_locked(client)
         if not password:
-            raise NotAllowed("Enter the admin password: nothing was changed.")
+            raise NotAllowed(f"Enter the admin password: {refused}.")
         expected = self.settings.admin_password.get_secret_value()  # type: ignore[union-attr]
         if hmac.compare_digest(password.encode(), expected.encode()):
             # This address is forgiven; the account's count is not, or each sign-in of the
@@ -66,7 +68,7 @@ class AdminGuard:
             self.database.run(lambda db: db.execute(
                 delete(admin_failures).where(admin_failures.c.key == _address(client))))
             return
-        message = self._fail(client)
+        message = self._fail(client, refused)
         self._sleep(self.settings.admin_failure_delay_seconds)  # slows guessing
         raise NotAllowed(message)
 
@@ -84,7 +86,7 @@ class AdminGuard:
                              f"admin sign-in is paused; try again in "
                              f"{_minutes(locked[ACCOUNT] - now)}.")
 
-    def _fail(self, client: str) -> str:
+    def _fail(self, client: str, refused: str) -> str:
         s = self.settings
         now = self._clock()
 
@@ -103,9 +105,9 @@ class AdminGuard:
         log.warning("wrong admin password from %s (%d in a row)%s", client, failures,
                     "; locked out" if left <= 0 else "")
         if left <= 0:
-            return (f"Wrong admin password: nothing was changed. Too many wrong passwords: "
+            return (f"Wrong admin password: {refused}. Too many wrong passwords: "
                     f"this connection is locked out for {_minutes(s.admin_lockout_seconds)}.")
-        return (f"Wrong admin password: nothing was changed ({left} "
+        return (f"Wrong admin password: {refused} ({left} "
                 f"{'try' if left == 1 else 'tries'} left before a lockout).")
 
     # -- sessions (uploads) -------------------------------------------------------------
@@ -122,6 +124,7 @@ class AdminGuard:
                 token_hash=_digest(token), expires=now + self.settings.admin_session_seconds))
 
         self.database.run(store)
+        log.info("admin session %s signed in from %s", session_name(token), client)
         return token
 
     def session_ok(self, token: str | None) -> bool:
@@ -170,3 +173,9 @@ def _minutes(seconds: float) -> str:
         return f"{whole} second{'s' if whole > 1 else ''}" if seconds < 60 else "1 minute"
     minutes = round(seconds / 60)
     return f"{minutes} minute{'s' if minutes > 1 else ''}"
+
+
+def session_name(token: str) -> str:
+    """A session as the logs name it: a short digest, never the token (or the page's session
+    id) itself, so a log cannot be used to act as that session."""
+    return hashlib.sha256(token.encode()).hexdigest()[:10]

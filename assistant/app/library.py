@@ -7,9 +7,11 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from ..core import Assistant, History, Status, index_status
 from ..database import Database
@@ -26,7 +28,7 @@ from ..ingest.corpus import (
 )
 from ..ingest.importer import is_url
 from ..settings import Settings
-from ..types import Answer, Article, Hit
+from ..types import Answer, Article, Hit, ImportResult
 from .feedback import GAP_KINDS, FeedbackStore, Gap, Kind, find_gaps
 from .guard import AdminGuard, NotAllowed
 from .slots import FairSlots
@@ -38,6 +40,8 @@ __all__ = ["ArticleRow", "Library", "NotAllowed"]
 BUSY = "The assistant is busy right now: please try again in a few seconds."
 FAILED = "Something went wrong while answering: please ask again in a moment."
 STARTING = "Starting up: loading the library of articles. Your answer follows in a moment…"
+T = TypeVar("T")
+LIST_ONLY = "the list is shown to admins only"  # what a refused gap list did not do
 
 
 @dataclass(frozen=True)
@@ -45,8 +49,9 @@ class ArticleRow:
     article_id: str
     title: str
     publisher: str
-    added: str
+    added: str  # when it joined the library
     chunks: int
+    published: str = ""  # the article's own date, as its page gives it
 
 
 class Library:
@@ -153,14 +158,16 @@ class Library:
         if self.feedback is not None:
             self.feedback.submit(kind, answer)  # never waits for the database
 
-    def gaps(self, password: str | None, client: str = "local") -> list[Gap]:
+    def gaps(self, password: str | None, client: str = "local", who: str = "local") -> list[Gap]:
         """Unanswered and disliked questions grouped by meaning, most frequent first (admin)."""
-        self.check_admin(password, client)
-        if self.feedback is None:
-            return []
-        self.feedback.flush(self.settings.database_timeout_seconds)  # this app's own first
-        rows = self.feedback.rows(GAP_KINDS)
-        return find_gaps(rows, self.embedder, self.settings.gap_similarity)
+        def find() -> list[Gap]:
+            self.guard.check(password, client, refused=LIST_ONLY)
+            if self.feedback is None:
+                return []
+            self.feedback.flush(self.settings.database_timeout_seconds)  # this app's own first
+            rows = self.feedback.rows(GAP_KINDS)
+            return find_gaps(rows, self.embedder, self.settings.gap_similarity)
+        return _logged("gap list", who, find, lambda gaps: f"{len(gaps)} questions shown")
 
     def prepare(self) -> str | None:
         """At launch: bring a missing, damaged, stale or differently-built index up to date
@@ -197,7 +204,7 @@ class Library:
             manifest = read_manifest(self.settings.index_dir)
             counts = {k: int(v.get("chunks", 0)) for k, v in manifest["articles"].items()}
         return [ArticleRow(a.article_id, a.title, a.publisher or "", a.added or "",
-                           counts.get(a.article_id, 0))
+                           counts.get(a.article_id, 0), a.published or "")
                 for a in load_corpus(self.settings.corpus_dir)]
 
     def article(self, article_id: str) -> Article:
@@ -219,38 +226,68 @@ class Library:
         """Raise :class:`NotAllowed` unless ``password`` is right (see :class:`AdminGuard`)."""
         self.guard.check(password, client)
 
-    def add(self, paths: Sequence[Path], password: str | None) -> str:
-        """Import uploaded files (size-checked) through the same path as `cramp-assistant add`."""
-        self.check_admin(password)
-        too_big = [p for p in paths if p.stat().st_size > self.settings.max_upload_bytes]
-        if too_big:
-            names = ", ".join(p.name for p in too_big)
-            raise AssistantError(f"{names}: over the {self.settings.max_upload_bytes:,}-byte "
-                                 "upload limit; nothing was added")
-        return self._import(list(paths))
+    # Every change is logged: who (a session, see app/guard.py), what, and the result.
 
-    def add_url(self, url: str, password: str | None) -> str:
+    def add(self, paths: Sequence[Path], password: str | None, who: str = "local") -> str:
+        """Import uploaded files (size-checked) through the same path as `cramp-assistant add`."""
+        def add_files() -> list[ImportResult]:
+            self.check_admin(password)
+            limit = self.settings.max_upload_bytes
+            too_big = [p for p in paths if p.stat().st_size > limit]
+            if too_big:
+                names = ", ".join(p.name for p in too_big)
+                raise AssistantError(f"{names}: over the {limit:,}-byte upload limit; nothing "
+                                     "was added")
+            return add_articles(list(paths), self.settings)
+        return _report(_logged("add files", who, add_files, _outcomes))
+
+    def add_url(self, url: str, password: str | None, who: str = "local") -> str:
         """Fetch one article by http(s) URL and import it like an uploaded file (the upload
         size limit applies to the download too)."""
-        self.check_admin(password)
-        url = url.strip()
-        if not is_url(url):
-            raise AssistantError(f"{url[:200]!r} is not an http:// or https:// address; "
-                                 "nothing was added")
-        limit = min(self.settings.max_article_bytes, self.settings.max_upload_bytes)
-        return self._import([url], self.settings.model_copy(update={"max_article_bytes": limit}))
+        def add_page() -> list[ImportResult]:
+            self.check_admin(password)
+            if not is_url(url.strip()):
+                raise AssistantError(f"{url.strip()[:200]!r} is not an http:// or https:// "
+                                     "address; nothing was added")
+            limit = min(self.settings.max_article_bytes, self.settings.max_upload_bytes)
+            return add_articles([url.strip()], self.settings.model_copy(
+                update={"max_article_bytes": limit}))
+        return _report(_logged("add from the web", who, add_page, _outcomes))
 
-    def _import(self, sources: list[Path | str], settings: Settings | None = None) -> str:
-        report = format_report(add_articles(sources, settings or self.settings))
-        return report + "\nRebuild the index to answer from the new articles."
-
-    def remove(self, article_id: str, password: str | None) -> str:
-        self.check_admin(password)
-        path = remove_article(article_id, self.settings.corpus_dir)
+    def remove(self, article_id: str, password: str | None, who: str = "local") -> str:
+        def remove_one() -> Path:
+            self.check_admin(password)
+            return remove_article(article_id, self.settings.corpus_dir)
+        path = _logged("remove", who, remove_one, lambda p: f"removed {p.name}")
         return f"Removed {path.name}. Rebuild the index to stop answering from it."
 
     def rebuild(self, password: str | None, progress: Progress | None = None,
-                full: bool = False) -> BuildReport:
+                full: bool = False, who: str = "local") -> BuildReport:
         """Rebuild and switch over; questions keep being answered from the old index meanwhile."""
-        self.check_admin(password)
-        return self.assistant().rebuild(progress, full=full)
+        def build() -> BuildReport:
+            self.check_admin(password)
+            return self.assistant().rebuild(progress, full=full)
+        return _logged("full rebuild" if full else "rebuild", who, build,
+                       lambda r: f"build {r.build_id}, {r.articles} articles, {r.chunks} passages")
+
+
+def _logged(what: str, who: str, action: Callable[[], T], outcome: Callable[[T], str]) -> T:
+    """Run an admin action and log it: who, what, and the result or the refusal."""
+    try:
+        result = action()
+    except AssistantError as exc:
+        log.info("admin %s by %s: refused: %s", what, who, exc)
+        raise
+    log.info("admin %s by %s: %s", what, who, outcome(result))
+    return result
+
+
+def _outcomes(results: list[ImportResult]) -> str:
+    counts = Counter(r.status for r in results)
+    added = [r.article_path for r in results if r.status == "added" and r.article_path]
+    return ", ".join(f"{n} {status}" for status, n in counts.items()) + (
+        f" ({', '.join(added)})" if added else "")
+
+
+def _report(results: list[ImportResult]) -> str:
+    return format_report(results) + "\nRebuild the index to answer from the new articles."

@@ -17,14 +17,16 @@ from ..answer.compose import NOTICE
 from ..types import Answer, Article, Citation
 from .markdown import NEW_TAB, link, render, safe_url
 
+UNKNOWN_URL = "Original address unknown"
 # The answer's own markers, and the agreement phrase compose puts after them.
 _MARKERS = re.compile(r"((?:\[[0-9]{1,3}\])+)( — ([0-9]+) of the ([0-9]+) articles say this)?")
 
 
 def article_url(citation: Citation) -> str:
-    """The article page with this citation's sentences highlighted and scrolled to."""
+    """The article page with this citation's sentences highlighted and scrolled to; opened
+    from the chat (in a tab of its own), which its "Back to the chat" link returns to."""
     spans = ",".join(f"{s}-{e}" for s, e in citation.spans)
-    return f"/article/{quote(citation.article_id)}?spans={spans}#cited"
+    return f"/article/{quote(citation.article_id)}?spans={spans}&from=chat#cited"
 
 
 def answer_html(answer: Answer, lines: int | None = None, sources: bool = True) -> str:
@@ -36,7 +38,8 @@ def answer_html(answer: Answer, lines: int | None = None, sources: bool = True) 
     parts.append(f'<div class="cramp-notice">{render(NOTICE)}</div>')
     if sources and answer.citations:
         parts.append(sources_html(answer.citations))
-    done = " cramp-done" if lines is None else ""  # the whole answer is in: a signal for tests
+    # The whole answer is in: a signal for tests, and the only message that gets thumbs.
+    done = " cramp-done cramp-rated" if lines is None else ""
     return _one_block(f'<div class="cramp-answer{done}">' + "".join(parts) + "</div>")
 
 
@@ -81,9 +84,7 @@ def sources_html(citations: Sequence[Citation]) -> str:
     for c in citations:
         local = [(s - c.passage_start, e - c.passage_start) for s, e in c.spans]
         links = [f'<a href="{html.escape(article_url(c))}" {NEW_TAB}>Open the article at this '
-                 "passage</a>"]
-        original = _original_link(c.url)
-        links += [original] if original else []
+                 "passage</a>", _original_link(c.url) or UNKNOWN_URL]
         entries.append(
             f'<li class="cramp-source"><p class="cramp-source-title">[{c.n}] '
             f"<b>{html.escape(c.title)}</b></p>"
@@ -95,8 +96,10 @@ def sources_html(citations: Sequence[Citation]) -> str:
 
 
 def _provenance(publisher: str | None, published: str | None, section: str = "") -> str:
-    parts = [html.escape(x) for x in (publisher, display_date(published), section) if x]
-    return f'<p class="cramp-prov">{" · ".join(parts)}</p>' if parts else ""
+    """Publisher, date and section; what the article does not say is said to be unknown."""
+    parts = [publisher or "Publisher unknown", display_date(published) or "date unknown",
+             section]
+    return f'<p class="cramp-prov">{" · ".join(html.escape(x) for x in parts if x)}</p>'
 
 
 def _original_link(url: str | None) -> str | None:
@@ -125,9 +128,8 @@ def article_html(article: Article, spans: Sequence[tuple[int, int]]) -> str:
     body = render(article.body, spans, anchor=True)
     if not body.lstrip().startswith("<h1>"):
         body = f"<h1>{html.escape(article.title)}</h1>\n{body}"
-    original = _original_link(article.url)
     header = (_provenance(article.publisher, article.published)
-              + (f'<p class="meta">{original}</p>' if original else ""))
+              + f'<p class="meta">{_original_link(article.url) or UNKNOWN_URL}</p>')
     return _PAGE.format(title=html.escape(article.title), header=header, body=body,
                         script=SCROLL_JS)
 
@@ -150,7 +152,7 @@ mark#cited {{ scroll-margin-top: 4.5em; }}
            padding-top: .5rem; }}
 </style></head>
 <body>
-<header><nav><a href="/">← Back to the chat</a></nav>{header}</header>
+<header><nav><a href="/" id="back">← Back to the chat</a></nav>{header}</header>
 <main>{body}</main>
 <footer><p class="notice">Highlighted: the passage an answer cited. Not medical advice.</p>
 </footer>
@@ -159,7 +161,20 @@ mark#cited {{ scroll-margin-top: 4.5em; }}
 """
 
 # Show the first highlight with its section heading (when near) and a line above it.
+# "Back to the chat": a citation opens its article in a tab of its own, and the reader's chat
+# is still open in the tab it came from, so that tab is closed (a link to "/" would start a
+# new, empty chat). Reached any other way, the link goes back, or to the chat's address.
 SCROLL_JS = """
+document.getElementById("back").addEventListener("click", e => {
+  if (history.length > 1) {
+    e.preventDefault();
+    history.back();
+  } else if (new URLSearchParams(location.search).get("from") === "chat") {
+    e.preventDefault();
+    close();
+    setTimeout(() => { location.href = "/"; }, 500);  // a browser that keeps the tab open
+  }
+});
 window.addEventListener("load", () => requestAnimationFrame(() => {
   const mark = document.getElementById("cited");
   if (!mark) return;

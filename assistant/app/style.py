@@ -1,9 +1,11 @@
 """How the page looks: system fonts (nothing fetched from outside), AA contrast, a layout
-that works from a 390 px phone to a desktop."""
+that works from a 390 px phone to a desktop (the page's script is in :mod:`.script`)."""
 
 from __future__ import annotations
 
 import gradio as gr
+
+from .script import HEAD  # noqa: F401  (served with the CSS)
 
 # Primary buttons and links darker than Gradio's: blue-700 on white is 6.7:1 (AA needs 4.5).
 THEME = gr.themes.Base(font=["system-ui", "sans-serif"],
@@ -22,6 +24,12 @@ CSS = """
 #intro h1 { margin-bottom: .2em; }
 #chat { height: min(52vh, 600px) !important; }
 #chat .prose.chatbot.md { opacity: 1 !important; }  /* Gradio fades messages to 80 % */
+/* Gradio's "scroll down" arrow would sit on the answer's text: each answer opens at its start
+   and the reader scrolls on. Thumbs are only under finished answers, not under a prompt,
+   "Searching…" or an error message. */
+#chat .scroll-down-button-container { display: none !important; }
+#chat .message:not(:has(.cramp-rated)) + .message-buttons
+  :is(button[aria-label=Like], button[aria-label=Dislike]) { display: none !important; }
 #examples { flex-wrap: wrap; gap: .4rem; align-items: center; }
 #examples > * { flex: 0 1 auto !important; min-width: 0 !important; width: auto !important; }
 #try-asking p { margin: 0; }
@@ -57,8 +65,19 @@ mark { background: #ffe58a; color: #1f2328; padding: 0 .1em; }
   overflow-wrap: anywhere; }
 footer a, footer button, footer .show-api { color: var(--body-text-color) !important; }
 @media (max-width: 640px) {
-  #intro h1 { font-size: 1.6em; }
-  #chat { height: 40vh !important; }
+  /* A phone: the intro, the tabs and one row of examples above a conversation box that
+     reaches down to the question box (its height is measured by the page's script). */
+  #intro h1 { font-size: 1.35em; margin: 0 0 .1em; }
+  #intro p:not(:has(em)) { display: none; }  /* the placeholder says it in the chat box */
+  #intro p { margin: 0; font-size: .9em; }
+  #examples { flex-wrap: nowrap !important; overflow-x: auto; padding-bottom: 2px; }
+  #examples > * { flex: 0 0 auto !important; }
+  #try-asking { display: none; }
+  .cramp-example { white-space: nowrap !important; }
+  #chat { height: var(--cramp-chat-h, 55vh) !important; }
+  #ask-row { flex-wrap: nowrap !important; gap: 6px; align-items: stretch; }
+  #ask-row > .form { min-width: 0 !important; }
+  #ask-row > button { min-width: 58px !important; flex-grow: 0 !important; padding: 0 10px; }
   .cramp-stack { flex-wrap: wrap !important; }
   .cramp-stack > * { min-width: 100% !important; }
   .cramp-table caption { display: block; }
@@ -72,24 +91,3 @@ footer a, footer button, footer .show-api { color: var(--body-text-color) !impor
   .cramp-table td::before { content: attr(data-label) ": "; font-weight: 600; }
 }
 """
-
-# Gradio labels each chat message with its raw content (a screen reader would read our
-# HTML tags) and names the upload area differently from its visible text. Name both by
-# what is on screen.
-HEAD = """<script>
-(() => {
-  const name = (el, text) => {
-    if (el.getAttribute("aria-label") !== text) el.setAttribute("aria-label", text);
-  };
-  const fix = () => {
-    document.querySelectorAll("#chat [data-testid=user], #chat [data-testid=bot]")
-      .forEach(el => name(el, (el.dataset.testid === "user" ? "You: " : "Answer: ")
-        + el.innerText.trim().replace(/\\s+/g, " ").slice(0, 300)));
-    document.querySelectorAll("button.upload-container").forEach(el => name(el,
-      el.innerText.trim().replace(/\\s+/g, " ") + " — " + (el.closest(".block")
-        ?.querySelector("label")?.innerText.trim() || "")));
-  };
-  new MutationObserver(fix).observe(document.documentElement,
-    {subtree: true, childList: true, characterData: true});
-})();
-</script>"""

@@ -62,8 +62,10 @@ def _chat_tab(library: Library) -> None:
     with gr.Row(elem_id="examples"):
         gr.Markdown("**Try asking:**", elem_id="try-asking")
         buttons = [gr.Button(q, size="sm", elem_classes="cramp-example") for q in EXAMPLES]
+    # No autoscroll: it would open each answer at its end; the page's script shows its start.
     chatbot = gr.Chatbot(label="Conversation", show_label=False, elem_id="chat", height="52vh",
                          buttons=["copy", "copy_all"], layout="panel", latex_delimiters=[],
+                         autoscroll=False,
                          placeholder="Answers appear here, each statement with its source.")
     with gr.Row(elem_id="ask-row"):
         box = gr.Textbox(label="Your question", show_label=False, scale=6, elem_id="question",
@@ -95,7 +97,7 @@ def _responder(library: Library) -> Callable[..., Iterator[Any]]:
     turns = library.settings.max_history_turns
 
     def respond(message: str, history: list[Message],
-                session: Session) -> Iterator[tuple[list[Message], str, Session]]:
+                session: Session) -> Iterator[tuple[list[Message], Any, Session]]:
         history = list(history or [])
         text = clean_text(message if isinstance(message, str) else "")
         if not text.strip():
@@ -104,19 +106,20 @@ def _responder(library: Library) -> Callable[..., Iterator[Any]]:
         waiting = SEARCHING if library.ready else STARTING  # the first answers wait for it
         history += [{"role": "user", "content": message_html(text)},
                     _bot(message_html(waiting, done=False))]
-        yield history, "", session
+        yield history, "", session  # the question is taken: the box is emptied once, and
+        keep = gr.skip()            # then left alone, for the reader's next question
         answer = _answer(library, text, session["pairs"], history)
         if answer is None:
-            yield history, "", session
+            yield history, keep, session
             return
         lines = answer.body.count("\n") + 1
         for i in range(1, lines + 1):  # stream the answer in, line by line
             history[-1] = _bot(answer_html(answer, lines=i, sources=False))
-            yield history, "", session
+            yield history, keep, session
         history[-1] = _bot(answer_html(answer))
         pairs = [*session["pairs"], (answer.question, answer.text)][-turns:] if turns else []
         answers = {k: v for k, v in session["answers"].items() if k >= len(history) - 4 * turns}
-        yield history, "", {"pairs": pairs, "answers": {**answers, len(history) - 1: answer}}
+        yield history, keep, {"pairs": pairs, "answers": {**answers, len(history) - 1: answer}}
     return respond
 
 

@@ -13,8 +13,12 @@ from .feedback import Gap
 from .library import ArticleRow
 from .render import display_date
 
-STAGES = {"embedding": "Reading new passages with the language model",
-          "chunking": "Splitting articles into passages", "writing": "Saving the index"}
+UNKNOWN = "unknown"  # what an article's own page does not say, said plainly
+
+# The build's stages as an admin would say them. There is no language model: "embedding"
+# is the small search model turning each new passage and sentence into numbers.
+STAGES = {"embedding": "embedding new passages and sentences for search",
+          "chunking": "splitting articles into passages", "writing": "saving the index"}
 
 
 def status_text(s: Status) -> str:
@@ -40,11 +44,12 @@ def articles_html(rows: Sequence[ArticleRow]) -> str:
     if not rows:
         return "<p>No articles yet.</p>"
     body = "".join(
-        "<tr>" + _cell("Title", r.title) + _cell("Publisher", r.publisher or "—")
-        + _cell("Added", display_date(r.added) or "—") + _cell("Passages", str(r.chunks))
+        "<tr>" + _cell("Title", r.title) + _cell("Publisher", r.publisher or UNKNOWN)
+        + _cell("Published", display_date(r.published) or UNKNOWN)
+        + _cell("Added", display_date(r.added) or UNKNOWN) + _cell("Passages", str(r.chunks))
         + _cell("Id", r.article_id, "cramp-id") + "</tr>" for r in rows)
     head = "".join(f'<th scope="col">{h}</th>' for h in
-                   ("Title", "Publisher", "Added", "Passages", "Id"))
+                   ("Title", "Publisher", "Published", "Added", "Passages", "Id"))
     return (f'<table class="cramp-table"><caption>{len(rows)} articles in the library'
             f"</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
@@ -76,17 +81,23 @@ def _why(g: Gap) -> str:
     return ", ".join(parts)
 
 
+def rebuild_started(articles: int) -> str:
+    return (f"Rebuilding from {articles} articles — finding the new and changed passages… "
+            "(questions are answered from the current index meanwhile)")
+
+
 def progress_text(stage: str, done: int, total: int, articles: int) -> str:
     """Rebuild progress as a person would say it."""
-    what = STAGES.get(stage, stage.capitalize())
-    return f"Rebuilding from {articles} articles — {what}: {done:,} of {total:,} done"
+    what = STAGES.get(stage, stage)
+    then = "; then saving the index and switching to it" if done >= total else ""
+    return f"Rebuilding from {articles} articles — {what}: {done:,} of {total:,} done{then}"
 
 
 def rebuild_text(report: BuildReport) -> str:
     """The rebuild report without internals."""
-    new = (f"{report.embedded:,} new or changed passages and sentences were read by the model; "
-           f"the rest was kept from the last build." if report.reused else
-           "Every passage was read by the model again.")
+    new = (f"{report.embedded:,} new or changed passages and sentences were embedded for "
+           f"search; the rest was kept from the last build." if report.reused else
+           "Every passage and sentence was embedded again.")
     return (f"Index rebuilt: {report.articles} articles in {report.chunks:,} passages, "
             f"in {report.seconds:.0f} seconds. {new} Questions are now answered from it "
             f"(build {report.build_id}).")

@@ -32,6 +32,8 @@ from .writer import IndexWriter, Plan, plan_build
 
 Progress = Callable[[str, int, int], None]
 _WINDOW = 2048  # texts embedded per call: sorted by length inside it, so batches pad little
+_PROGRESS_BATCHES = 4  # progress is reported after this many batches (a rebuild of a few
+#                        articles is one window: reported only per window, it shows nothing)
 
 
 @dataclass(frozen=True)
@@ -150,15 +152,19 @@ def _embed_into(writer: IndexWriter, cache: dict[str, np.ndarray], embedder: Emb
             else:
                 vectors[i] = hit
         todo.sort(key=lambda i: -len(texts[i]))  # similar lengths per batch: less padding
-        if todo:
-            vectors[todo] = embedder.embed([texts[i] for i in todo],
+        cached, step = len(texts) - len(todo), _PROGRESS_BATCHES * settings.embedding_batch_size
+        for start in range(0, len(todo), step):  # progress every few batches, not per window
+            part = todo[start:start + step]
+            vectors[part] = embedder.embed([texts[i] for i in part],
                                            batch_size=settings.embedding_batch_size)
+            if progress:
+                progress("embedding", done + cached + start + len(part), total)
         sentence = rows < 0  # sentence rows are stored as -1 - row
         writer.vectors[rows[~sentence]] = vectors[~sentence]
         writer.sentence_vectors[-1 - rows[sentence]] = vectors[sentence]
         embedded += len(todo)
         done += len(texts)
-        if progress:
+        if progress and not todo:
             progress("embedding", done, total)
     return embedded
 
