@@ -54,7 +54,12 @@ def test_an_index_built_either_way_serves_with_the_other(
     by_onnx = Assistant.load(settings=workspace, embedder=embedder)
     by_torch = Assistant.load(settings=with_torch, embedder=torch_embedder)
     for question in QUESTIONS:
-        assert by_onnx.ask(question).to_dict() == by_torch.ask(question).to_dict(), question
+        ours, theirs = by_onnx.ask(question).to_dict(), by_torch.ask(question).to_dict()
+        # The same answer, line for line and citation for citation; the line scorer's
+        # chances may differ in the fourth decimal (the vectors agree to 1e-4).
+        scores = [[c.pop("score") for c in d["citations"]] for d in (ours, theirs)]  # type: ignore[attr-defined]
+        assert ours == theirs, question
+        assert np.allclose(scores[0], scores[1], atol=2e-3), (question, scores)
     assert build_index(workspace, embedder).embedded == 0  # every torch vector is reused
     build_index(workspace, embedder, full=True)
     assert read_manifest(workspace.index_dir)["embedding"]["backend"] == "onnx"
