@@ -237,7 +237,8 @@ def test_bad_questions_get_friendly_answers(server: Server, browser: Any) -> Non
     user = page.locator("#chat .user").last.inner_text()
     assert '<img src=x onerror="window.__pwned = 1">' in user and "Not medical advice" in text
     assert page.evaluate("() => window.__pwned") is None
-    assert "don't cover" in _ask(page, "How do I change a car tyre?")
+    tyre = _ask(page, "How do I change a car tyre?")
+    assert re.search(r"don't (cover that|mention “tyre”)", tyre), tyre
 
 
 # -- the library --------------------------------------------------------------------------

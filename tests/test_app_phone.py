@@ -19,9 +19,10 @@ pytestmark = pytest.mark.slow
 SIZES = pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
 
 ON_TOP = """() => {
-  const box = document.querySelector('#chat [role=log]').getBoundingClientRect();
+  const log = document.querySelector('#chat [role=log]'), box = log.getBoundingClientRect();
   const asked = [...document.querySelectorAll('#chat .user-row')].pop().getBoundingClientRect();
-  return Math.abs(asked.top - box.top) < 10;
+  const atEnd = log.scrollTop + log.clientHeight >= log.scrollHeight - 2;  // a short answer
+  return Math.abs(asked.top - box.top) < 10 || (atEnd && asked.top >= box.top - 5);
 }"""
 # Points across the visible part of the newest answer that show something other than that
 # answer (or its own buttons): whatever covers it.
@@ -63,7 +64,8 @@ def test_a_new_answer_opens_at_its_start_with_the_question_box_on_screen(
     _ask(page, "What causes inner thigh cramps?")
     _ask(page, "When should I see a doctor about leg cramps?")  # starts below the first
 
-    page.wait_for_function(ON_TOP)  # the page's script puts the new question on top
+    # The page's script puts the new question on top (or as high as a short answer lets it).
+    page.wait_for_function(ON_TOP)
     assert page.evaluate("() => scrollY") == 0  # nothing to scroll: all of it is on screen
     chat = _box(page, "#chat [role=log]")
     first = page.locator("#chat .bot-row").last.locator(".cramp-answer > *").first

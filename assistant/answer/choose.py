@@ -23,6 +23,8 @@ from .statements import Unit, distinctive, negated, units_of
 # Residual-cosine thresholds for "the same statement": alone, with two shared distinctive
 # words, with the same name in both articles.
 MERGE = (0.8, 0.55, 0.35)
+# Candidates, likeliest first, that form the answer's points.
+MERGE_DEPTH = 40
 # Cosine at which two statements of opposite negation say the same thing, one denying it.
 OPPOSED = 0.85
 
@@ -143,7 +145,8 @@ class Chooser:
         ranked = sorted(candidates, key=lambda c: -c.probability)
         if not ranked or ranked[0].probability < self.first:
             return []
-        points = self.merge(ranked, qvec)  # weaker statements join a point as more citations
+        # Weaker statements join a point as more citations; the likeliest few are enough.
+        points = self.merge(ranked[:MERGE_DEPTH], qvec)
         kept = [p for p in points if p.lead.probability >= self.keep] or points[:1]
         for k in range(min(len(c.parts) for c in ranked)):
             best = max(points, key=lambda p: p.lead.parts[k])
@@ -174,16 +177,20 @@ class Chooser:
         raw = vectors @ vectors.T
         residual = vectors - np.outer(vectors @ qvec, qvec)
         residual /= np.maximum(np.linalg.norm(residual, axis=1, keepdims=True), 1e-9)
-        beyond = [self._beyond(c.unit, set()) for c in ranked]  # each one's own words, once
+        beyond_sim = residual @ residual.T
+        # Each candidate's own words, name and negation, once.
+        beyond = [distinctive(c.unit.words, set(), self.lexicon.is_common) for c in ranked]
+        names = [frozenset(w for w in c.unit.topic if not self.lexicon.is_common(w))
+                 for c in ranked]
+        denies = [negated(c.unit.text) for c in ranked]
         lead_of: list[int] = []
         for k, cand in enumerate(ranked):
             opposed = []
-            for point, lead_k in zip(points, lead_of, strict=True):
-                alike = self._alike(cand.unit, point.lead.unit,
-                                    float(residual[k] @ residual[lead_k]),
-                                    len(beyond[k] & beyond[lead_k]))
-                if negated(cand.unit.text) != negated(point.lead.unit.text):
-                    if alike or raw[k, lead_k] >= OPPOSED:
+            for point, j in zip(points, lead_of, strict=True):
+                alike = _alike(float(beyond_sim[k, j]), len(beyond[k] & beyond[j]),
+                               names[k], names[j])
+                if denies[k] != denies[j]:
+                    if alike or raw[k, j] >= OPPOSED:
                         opposed.append(point)  # the same statement, one side negated
                 elif alike:
                     if cand.article_id not in point.articles:
@@ -195,17 +202,6 @@ class Chooser:
                 for point in opposed:
                     point.against.append(points[-1])
         return points
-
-    def _beyond(self, unit: Unit, asked: set[str]) -> set[str]:
-        return distinctive(unit.words, asked, self.lexicon.is_common)
-
-    def _alike(self, unit: Unit, lead: Unit, beyond: float, common_words: int) -> bool:
-        """Say the same thing, negation aside."""
-        mine = {w for w in unit.topic if not self.lexicon.is_common(w)}
-        theirs = {w for w in lead.topic if not self.lexicon.is_common(w)}
-        same_name = bool(mine and theirs) and (mine <= theirs or theirs <= mine)
-        return beyond >= MERGE[0] or (beyond >= MERGE[1] and common_words >= 2) or \
-            (beyond >= MERGE[2] and same_name)
 
     def budget(self, points: list[Point], max_points: int) -> list[Point]:
         """The best points that fit the word budget; a long one is skipped, not a stop."""
@@ -220,3 +216,12 @@ class Chooser:
             if len(chosen) == max_points:
                 break
         return chosen
+
+
+def _alike(beyond: float, common_words: int, mine: frozenset[str],
+           theirs: frozenset[str]) -> bool:
+    """Two statements say the same thing, negation aside: close once the question's
+    direction is removed, or less close with two distinctive words or the same name."""
+    same_name = bool(mine and theirs) and (mine <= theirs or theirs <= mine)
+    return beyond >= MERGE[0] or (beyond >= MERGE[1] and common_words >= 2) or \
+        (beyond >= MERGE[2] and same_name)

@@ -219,9 +219,9 @@ def _kind_match(vectors: np.ndarray, asked: np.ndarray | None,
 
 def _agreeing(vectors: np.ndarray, articles: list[str]) -> np.ndarray:
     """Per candidate, how many other articles have a candidate close to it (capped at 3)."""
-    close = (vectors @ vectors.T) >= AGREEMENT
-    out = np.zeros(len(articles), np.float32)
-    for i, mine in enumerate(articles):
-        out[i] = min(3, len({a for a, c in zip(articles, close[i], strict=True)
-                             if c and a != mine}))
-    return out
+    ids = np.unique(np.asarray(articles), return_inverse=True)[1]
+    close = ((vectors @ vectors.T) >= AGREEMENT) & (ids[:, None] != ids[None, :])
+    seen = np.zeros((len(articles), int(ids.max()) + 1), bool)
+    rows, cols = np.nonzero(close)
+    seen[rows, ids[cols]] = True
+    return np.minimum(seen.sum(axis=1), 3).astype(np.float32)

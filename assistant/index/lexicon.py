@@ -112,6 +112,7 @@ class Lexicon:
             for stem_ in bridge.term | bridge.gloss:
                 self._by_stem.setdefault(stem_, []).append(bridge)
         self._speller: Any = None
+        self._common: dict[str, bool] = {}
 
     @classmethod
     def from_texts(cls, texts: Sequence[str], dimension: int = 384) -> Lexicon:
@@ -128,7 +129,10 @@ class Lexicon:
 
     def is_common(self, stem: str) -> bool:
         """Used by more than a quarter of the passages ("cramp" in a cramp library)."""
-        return self.df(stem) > self.passages * 0.25
+        common = self._common.get(stem)
+        if common is None:  # asked for the same few hundred stems over and over
+            common = self._common[stem] = self.df(stem) > self.passages * 0.25
+        return common
 
     def idf(self, stem: str) -> float:
         """Rarity of a stem in this library (BM25's idf); unknown stems are the rarest."""
