@@ -122,7 +122,7 @@ class Settings(BaseSettings):
         4, gt=0, description="Most lines in an answer; fewer when fewer clear the line "
         "scorer's bar.")
     statement_passages: int = Field(
-        40, gt=0, description="Best passages whose statements are scored as answer lines.")
+        20, gt=0, description="Best passages whose statements are scored as answer lines.")
     min_relevance: float = Field(
         0.45, ge=-1, le=1, description="Best question-sentence cosine below which the "
         "articles are taken not to answer the question (abstention threshold).")
@@ -133,11 +133,18 @@ class Settings(BaseSettings):
         0.12, ge=-1, le=1, description="Cosine of a line with what the person says about "
         "themselves ('my son') at which the line speaks to it (no note that the articles "
         "say nothing specific about it); calibrated on tests/data/context_pairs.jsonl.")
+    unknown_everyday_words: int = Field(
+        10_000, gt=0, description="A word the library never uses is named as something the "
+        "articles don't mention only when it is rarer in English than this many commonest "
+        "words ('acupuncture', not 'crying').")
     unknown_centrality: float = Field(
         0.5, ge=-1, le=1, description="Cosine of a question with a phrase in it that the "
         "library never uses ('pickle juice') at which the question is taken to be about it, "
         "and answered with 'our articles don't mention it' (calibrated on "
         "tests/data/unknown_subjects.jsonl).")
+    subject_lines: bool = Field(
+        True, description="When some lines name the question's specific subject words "
+        "(rare in the library: 'bananas', 'statins'), answer with those lines only.")
     line_model_path: Path | None = Field(
         None, description="The line scorer's fitted model (JSON, from "
         "scripts/fit_line_model.py); unset: the one shipped with the package.")

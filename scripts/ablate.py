@@ -2,17 +2,17 @@
 question sets, on the shipped library and on a copy grown by more articles.
 
     python scripts/ablate.py                      # every mechanism, check half and tune half
-    python scripts/ablate.py --only correct_spelling,term_bridges
+    python scripts/ablate.py --only subject_lines,line_bar
 
 A mechanism is kept only if switching it off makes the check half or the grown library
-worse. Tried, measured and removed for that reason: the share of the subject a statement
-names in its score (better on the tune half only), lexical abstention evidence (a best
-passage naming the question's rare word: no effect) and the check for specific words the
-library never uses (one false abstention more on the check half); earlier, word families,
-muted signposts, an amount check in abstention and centred vectors.
+worse. The line scorer's own features are ablated by ``scripts/fit_line_model.py
+--ablate`` (each left out and the model refitted). Tried, measured and removed: the share of
+the subject a statement names in its score, lexical abstention evidence, the statement
+re-ranking of passages and the generic-statement penalty (both now features of the line
+scorer), word families, muted signposts, an amount check in abstention, centred vectors.
 
-Figures are retrieval hit@1 / MRR@10 and answer key-point coverage, abstention
-accuracy and false abstention; one run, one machine.
+Figures are retrieval hit@1 / MRR@10 and answer line precision, lines per answer, key-point
+coverage, abstention accuracy and false abstention; one run, one machine.
 """
 
 from __future__ import annotations
@@ -41,12 +41,15 @@ OFF: dict[str, dict[str, object]] = {
     "term_bridges": {"term_bridges": False},
     "question_parts": {"question_parts": False},
     "subject_in_search": {"subject_weight": 0.0},
-    "statement_rerank": {"rerank_weight": 0.0},
-    "generic_statement_penalty": {"hub_weight": 0.0},
+    "line_bar": {"line_keep": 0.0, "line_first": 0.0},  # every line up to the most lines
+    "first_line_bar": {"line_first": 0.0},  # the best line always shown
+    "subject_lines": {"subject_lines": False},
+    "unknown_subjects": {"unknown_centrality": 1.0},  # never "our articles don't mention X"
 }
 # mechanisms tried and left off by default: "with" switches them on
 ON: dict[str, dict[str, object]] = {}
-SHOWN = ("hit@1", "mrr@10", "key_point_coverage", "abstention_accuracy", "false_abstention")
+SHOWN = ("hit@1", "mrr@10", "line_precision", "lines_per_answer", "key_point_coverage",
+         "abstention_accuracy", "false_abstention")
 
 
 def main() -> None:

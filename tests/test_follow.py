@@ -73,8 +73,8 @@ def test_answers_follow_builds_made_elsewhere_and_never_mix_them(
         for t in threads:
             t.join()
     assert len(seen) > 12 and len({b for b, _ in seen}) >= 4, "the chats did not overlap"
-    for build_id, cited in seen:
-        assert cited <= builds[build_id], (build_id, cited)
+    for answered_from, cited in seen:
+        assert cited <= builds[answered_from], (answered_from, cited)
     assert library.status().build_id == library.assistant().index.build_id == build_id
 
 

@@ -71,6 +71,7 @@ class Chooser:
         self.keep = model.keep if settings.line_keep is None else settings.line_keep
         self.first = model.first if settings.line_first is None else settings.line_first
         self._units = lru_cache(maxsize=4096)(self._cut)
+        self._heading_words = lru_cache(maxsize=4096)(self._headings)
 
     def _cut(self, pos: int) -> tuple[Unit, ...]:
         return tuple(units_of(self.index.chunks[pos], pos, int(self.index.sentence_first[pos])))
@@ -88,7 +89,7 @@ class Chooser:
         picked = self._picked(scored, depth)
         samples = self._samples(picked, scored)
         return ([u for u, _, _ in picked], samples,
-                feature_matrix(samples, scored, self.retriever, self.vectors))
+                feature_matrix(samples, scored, self.retriever, self.vectors, self.model.kinds))
 
     def _picked(self, scored: Scored, depth: int) -> list[tuple[Unit, int, str]]:
         query = scored.query
@@ -130,7 +131,7 @@ class Chooser:
                 tuple(float(x) for x in mine[:, 1:].max(axis=0))))
         return samples
 
-    def _heading_words(self, pos: int) -> frozenset[str]:
+    def _headings(self, pos: int) -> frozenset[str]:
         chunk = self.index.chunks[pos]
         return frozenset(content_words(f"{chunk.title} {chunk.section}"))
 

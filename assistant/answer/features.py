@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +24,9 @@ from ..textutil import content_words, is_stopword, stem, words
 from .retrieval import Retriever, Scored
 from .statements import AMOUNT
 from .understand import Kind, Query, kind_words
+
+if TYPE_CHECKING:
+    from .scorer import KindHead
 
 #: The features, in the order the line model's weights are stored.
 FEATURES: tuple[str, ...] = (
@@ -40,7 +44,9 @@ FEATURES: tuple[str, ...] = (
     "heading_kind",  # how much more its heading reads as the kind asked than as others
     "in_introduction",  # it comes before the article's first heading (introductions say little)
     "question_words",  # share of the question's words it uses
+    "informative",  # mean rarity (idf) in the library of its words beyond the question's
     "kind_match",  # how much more it reads as an answer to the kind asked than to others
+    "kind_learned",  # the kind head's chance that it answers a question of the kind asked
     "agreeing_articles",  # other articles with a candidate saying much the same
     "length",  # log of its number of words
     "gives_amount",  # the question asks how much/long/often and it gives an amount
@@ -128,7 +134,7 @@ class Vectors:
 
 
 def feature_matrix(samples: Sequence[Sample], scored: Scored, retriever: Retriever,
-                   vectors: Vectors) -> np.ndarray:
+                   vectors: Vectors, kinds: KindHead | None) -> np.ndarray:
     """(len(samples), len(FEATURES)) for one question's candidates."""
     if not samples:
         return np.zeros((0, len(FEATURES)), np.float32)
@@ -158,12 +164,15 @@ def feature_matrix(samples: Sequence[Sample], scored: Scored, retriever: Retriev
             weights, frozenset(w for w in weights if not lexicon.knows(w)))),
         "question_words": np.array([len(asked & s.words) / max(len(asked), 1)
                                     for s in samples]),
+        "informative": np.array([_informative(s.words - asked, lexicon) for s in samples]),
         "heading_cosine": headings @ scored.qvec,
         "heading_kind": _kind_match(headings, vectors.kinds(KIND_HEADINGS).get(query.kind),
                                     vectors.kinds(KIND_HEADINGS)),
         "in_introduction": np.array([float(s.in_introduction) for s in samples]),
         "kind_match": _kind_match(sentences, vectors.kinds(KIND_QUESTIONS).get(query.kind),
                                   vectors.kinds(KIND_QUESTIONS)),
+        "kind_learned": kinds.chance(sentences, query.kind.value) if kinds else
+        np.zeros(len(samples), np.float32),
         "agreeing_articles": _agreeing(sentences, [s.article_id for s in samples]),
         "length": np.log([max(len(s.text.split()), 1) for s in samples]),
         "gives_amount": np.array([float(wants_amount and bool(AMOUNT.search(s.text)))
@@ -186,12 +195,13 @@ def subject_weights(query: Query, lexicon: Lexicon) -> dict[str, float]:
         s = stem(word)
         if is_stopword(word) or s in kind or s in out or s.isdigit():
             continue
-        out[s] = lexicon.idf(s) * (1.0 if _can_be_noun(word) else 0.5)
+        out[s] = lexicon.idf(s) * (1.0 if can_be_noun(word) else 0.5)
     return out
 
 
 @lru_cache(maxsize=50_000)
-def _can_be_noun(word: str) -> bool:
+def can_be_noun(word: str) -> bool:
+    """lemminflect knows ``word`` as a noun, or does not know it at all (a drug's name)."""
     from lemminflect import getAllLemmas
 
     forms = getAllLemmas(word)
@@ -201,6 +211,12 @@ def _can_be_noun(word: str) -> bool:
 def _unit(x: np.ndarray) -> np.ndarray:
     norm = np.linalg.norm(x, axis=-1, keepdims=True)
     return np.asarray(x / np.maximum(norm, 1e-9), np.float32)
+
+
+def _informative(new: frozenset[str], lexicon: Lexicon) -> float:
+    """How much a statement says beyond the question: "Taking proactive steps can help"
+    uses words every passage uses; "rub the cramped muscle gently" does not."""
+    return float(np.mean([lexicon.idf(w) for w in new])) if new else 0.0
 
 
 def _share(weights: dict[str, float], words: frozenset[str]) -> float:

@@ -61,7 +61,8 @@ def _sign(label: str, rx: str, strong: bool, concern: str) -> WarningSign:
     return WarningSign(label, re.compile(rx, re.I), strong, concern)
 
 
-_IMMOBILE = (r"(long[- ]?(haul )?(flight|journey|trip|drive|car ride|bus ride)|after "
+_IMMOBILE = (r"((long|\d+[- ]?hours?)[- ]?(haul )?(flight|journey|trip|drive|car ride|bus "
+             r"ride)|after "
              r"(an |my |the )?(surgery|operation|flight)|bed ?rest|immobil\w*|plaster cast|"
              r"been sitting for hours)")
 _SWOLLEN = r"(swollen|swelling|swell(s|ing)?|puffy|red|redness|reddish|warm|hot to (the )?touch)"

@@ -14,7 +14,9 @@ only those are scored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -85,9 +87,22 @@ class Retriever:
             return np.zeros(len(ids))
         out = np.zeros(len(ids))
         for slot, pos in enumerate(ids):
-            words = set(content_words(self.index.chunks[int(pos)].embed_text))
+            words = self.words(int(pos))
             out[slot] = sum(v for w, v in weights.items() if w in words) / total
         return out
+
+    def words(self, pos: int) -> frozenset[str]:
+        """The content stems of a passage with its title and heading (remembered)."""
+        return self._words(pos)
+
+    @cached_property
+    def _words(self) -> Callable[[int], frozenset[str]]:
+        index = self.index
+
+        @lru_cache(maxsize=20_000)
+        def of(pos: int) -> frozenset[str]:
+            return frozenset(content_words(index.chunks[pos].embed_text))
+        return of
 
     def sentence_cosines(self, rows: list[int], queries: np.ndarray) -> np.ndarray:
         """(len(rows), len(queries)) cosines of stored sentence vectors with ``queries``."""

@@ -26,6 +26,37 @@ REFIT = "refit it with `python scripts/fit_line_model.py`"
 
 
 @dataclass(frozen=True)
+class KindHead:
+    """Which kind of question a sentence answers (a cause, a step to take, a way to
+    prevent, a symptom, when to see a doctor, what it is): a multinomial logistic regression
+    on the sentence's vector, fitted on the tune half's labelled answers to questions of
+    each kind."""
+
+    classes: tuple[str, ...]
+    weights: np.ndarray  # (classes, dimension)
+    bias: np.ndarray  # (classes,)
+
+    def chance(self, vectors: np.ndarray, kind: str) -> np.ndarray:
+        """Per sentence vector, the chance it answers a question of ``kind`` (0 for a kind
+        the head does not know)."""
+        if kind not in self.classes:
+            return np.zeros(len(vectors), np.float32)
+        z = vectors @ self.weights.T + self.bias
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        return np.asarray(p[:, self.classes.index(kind)] / p.sum(axis=1), np.float32)
+
+    def to_json(self) -> dict[str, object]:
+        return {"classes": list(self.classes), "weights": self.weights.tolist(),
+                "bias": self.bias.tolist()}
+
+    @classmethod
+    def parse(cls, data: dict[str, object]) -> KindHead:
+        return cls(tuple(str(c) for c in data["classes"]),  # type: ignore[attr-defined]
+                   np.asarray(data["weights"], np.float32), np.asarray(data["bias"], np.float32))
+
+
+@dataclass(frozen=True)
 class LineModel:
     version: str  # names the fit: data, features and library
     features: tuple[str, ...]
@@ -35,13 +66,14 @@ class LineModel:
     bias: float
     keep: float  # a line is shown when its chance is at least this
     first: float  # the best line needs at least this, or nothing is shown
+    kinds: KindHead | None = None
 
     @classmethod
-    def unfitted(cls) -> LineModel:
+    def unfitted(cls, kinds: KindHead | None = None) -> LineModel:
         """Every line an even chance: for computing features before a model is fitted."""
         n = len(FEATURES)
         return cls("unfitted", FEATURES, np.zeros(n, np.float32), np.ones(n, np.float32),
-                   np.zeros(n, np.float32), 0.0, 0.5, 0.0)
+                   np.zeros(n, np.float32), 0.0, 0.5, 0.0, kinds)
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         z = ((x - self.mean) / self.scale) @ self.weights + self.bias
@@ -51,7 +83,8 @@ class LineModel:
         return {"format": FORMAT, "version": self.version, "features": list(self.features),
                 "mean": self.mean.tolist(), "scale": self.scale.tolist(),
                 "weights": self.weights.tolist(), "bias": self.bias,
-                "keep": self.keep, "first": self.first}
+                "keep": self.keep, "first": self.first,
+                "kinds": self.kinds.to_json() if self.kinds else None}
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
@@ -69,9 +102,11 @@ def parse(data: dict[str, object], where: str) -> LineModel:
     arrays = {k: np.asarray(data[k], np.float32) for k in ("mean", "scale", "weights")}
     if any(a.shape != (len(FEATURES),) for a in arrays.values()):
         raise AssistantError(f"{where} is damaged (wrong sizes): {REFIT}")
+    kinds = data.get("kinds")
     return LineModel(str(data["version"]), features, arrays["mean"], arrays["scale"],
                      arrays["weights"], float(data["bias"]),  # type: ignore[arg-type]
-                     float(data["keep"]), float(data["first"]))  # type: ignore[arg-type]
+                     float(data["keep"]), float(data["first"]),  # type: ignore[arg-type]
+                     KindHead.parse(kinds) if isinstance(kinds, dict) else None)
 
 
 def load_model(path: Path | None = None) -> LineModel:

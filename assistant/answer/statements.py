@@ -119,8 +119,9 @@ def units_of(chunk: Chunk, pos: int, first_row: int) -> list[Unit]:
     ("See a GP if: you're having frequent leg cramps"), since an item read alone can say the
     opposite of what the article means. A lead-in that says nothing itself ("These
     include:", "For example:") is replaced by the sentence it leans on, and a long item
-    that is a sentence is shown alone. An item whose lead-in is in another passage is kept
-    only if it is a sentence itself.
+    that is a sentence is shown alone, and the sentence it leans on, the list's topic
+    sentence, is not a statement of its own. An item whose lead-in is in another passage is
+    kept only if it is a sentence itself.
     """
     cut = _Cut(chunk, pos, first_row, list(chunk.sentences))
     units: list[Unit] = []
@@ -146,6 +147,9 @@ def _list_units(cut: _Cut, lead: int, units: list[Unit]) -> int:
     head = _clean(cut.sentence(lead))
     if empty:
         head = " ".join([*(_clean(cut.sentence(k)) for k in before), head]) if before else ""
+    if before and units and units[-1].spans == (cut.spans[before[0]],):
+        units.pop()  # the list's topic sentence ("Taking proactive steps can help..."):
+        # what it promises is in the items, and it is read with them when they are short
     n = 0
     while n < len(items):
         if _short(cut, items[n]):

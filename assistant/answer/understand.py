@@ -103,7 +103,7 @@ def understand(question: str, history: Sequence[tuple[str, str]], lexicon: Lexic
         parts=_with_topic(split_parts(fixed), fixed, lexicon) if settings.question_parts else (),
         subject=subject_of(search, lexicon),
         context=context, warnings=signs, foreign=foreign(question, lexicon),
-        unknown=unknown_of(question, lexicon, settings.everyday_words, skip),
+        unknown=unknown_of(question, lexicon, settings.unknown_everyday_words, skip),
         emergency=policy.emergency(question),
         refusal=refusal, medicine=medicine, corrected=corrected, notes=notes,
     )

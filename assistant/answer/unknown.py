@@ -12,7 +12,7 @@ import re
 from ..index.lexicon import Lexicon, specificity
 from ..textutil import is_stopword, stem
 
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’]*")
 
 
 def unknown_of(question: str, lexicon: Lexicon, everyday: int,
@@ -55,7 +55,7 @@ def _is_unknown(token: re.Match[str], question: str, lexicon: Lexicon, everyday:
     if specificity(s, everyday) == 0 or any(lexicon.knows(stem(w)) for w in _forms(word)) \
             or lexicon.variants(word):
         return False
-    return lexicon.correct(word) is None  # a misspelling of a library word is known
+    return not lexicon.near(word)  # a misspelling of a library or stop word is known
 
 
 def _forms(word: str) -> set[str]:
@@ -69,7 +69,6 @@ def _rare(token: str, lexicon: Lexicon) -> bool:
     """A word the library knows but uses in few passages (it names a thing: "juice")."""
     word = token.lower()
     s = stem(word)
-    return not is_stopword(word) and lexicon.knows(s) and \
-        lexicon.df(s) <= max(2, lexicon.passages // 10)
+    return not is_stopword(word) and lexicon.knows(s) and lexicon.rare(s)
 
 

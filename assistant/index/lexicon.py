@@ -161,6 +161,14 @@ class Lexicon:
         found = self.speller().lookup(word, Verbosity.TOP, max_edit_distance=limit)
         return str(found[0].term) if found else None
 
+    def near(self, word: str) -> bool:
+        """``word`` is one edit from a word of the library or a stop word ("crams",
+        "wat"): most likely a misspelling of it, however short."""
+        from symspellpy import Verbosity
+
+        return bool(self.speller().lookup(word, Verbosity.TOP, max_edit_distance=1)) or \
+            bool(_stopword_speller().lookup(word, Verbosity.TOP, max_edit_distance=1))
+
     def speller(self) -> Any:
         """symspellpy over the library's words, made on the first misspelt question."""
         if self._speller is None:
@@ -183,6 +191,10 @@ class Lexicon:
         found = [w for w in self.words if w.startswith(prefix) and w.isalpha()]
         return sorted(found, key=lambda w: -self.words[w])[:3]
 
+    def rare(self, stem: str) -> bool:
+        """In at most one passage in ten (two at least): a word that names something."""
+        return self.df(stem) <= max(2, self.passages // 10)
+
     def bridged(self, stems: set[str]) -> list[Bridge]:
         """Bridges named in ``stems`` by one of their rare words, on either side.
 
@@ -190,8 +202,7 @@ class Lexicon:
         "identifiable cause (secondary leg cramps)" is everywhere in a cramps library and
         names nothing, "statins" or "cholesterol" name their bridge.
         """
-        rare = max(2, self.passages // 10)
-        named = [s for s in stems if s in self._by_stem and self.df(s) <= rare]
+        named = [s for s in stems if s in self._by_stem and self.rare(s)]
         return list(dict.fromkeys(b for s in named for b in self._by_stem[s]))
 
 
@@ -218,6 +229,18 @@ def find_bridges(text: str) -> list[Bridge]:
 def _bridge(term: str, gloss: str) -> Bridge:
     return Bridge(frozenset(content_words(term)), frozenset(content_words(gloss)),
                   f"{term.strip()} ({gloss.strip()})")
+
+
+@cache
+def _stopword_speller() -> Any:
+    from symspellpy import SymSpell
+
+    from ..textutil import stopwords
+
+    speller = SymSpell(max_dictionary_edit_distance=1, prefix_length=7)
+    for word in stopwords():
+        speller.create_dictionary_entry(word, 1)
+    return speller
 
 
 @cache
