@@ -29,14 +29,18 @@ def test_context_bar_tells_lines_that_speak_to_the_person(embedder) -> None:  # 
 
 
 def test_unknown_subject_bar_tells_questions_about_it(assistant: Assistant) -> None:
+    """Over our own questions: most that are about something the library never mentions
+    are told so, and almost none that merely mention a circumstance ("after hiking")."""
     rows = _rows("unknown_subjects.jsonl")
     bar = Settings().unknown_centrality
-    right = total = 0
+    said = []
     for row in rows:
         query = assistant.understand(str(row["question"]))
-        if not query.unknown:
-            continue
-        vecs = assistant.embedder.embed([query.search, *query.unknown])
-        total += 1
-        right += (float(np.max(vecs[1:] @ vecs[0])) >= bar) == row["about_unknown"]
-    assert total >= 25 and right / total >= 0.75, (right, total)
+        central = 0.0
+        if query.unknown:
+            vecs = assistant.embedder.embed([query.search, *query.unknown])
+            central = float(np.max(vecs[1:] @ vecs[0]))
+        said.append((central >= bar, bool(row["about_unknown"])))
+    right = sum(s == truth for s, truth in said) / len(said)
+    wrongly = sum(s and not truth for s, truth in said) / sum(not t for _, t in said)
+    assert right >= 0.65 and wrongly <= 0.1, (right, wrongly)
