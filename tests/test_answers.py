@@ -273,8 +273,8 @@ def test_quality_floors_on_the_check_half_and_the_grown_library(built: Settings,
         assert m["grounded_rate"] == 1.0 and m["dangling_markers"] == 0, name
         # Floors about one question under the figures measured when they were set.
         assert m["abstention_accuracy"] >= 0.90 and m["false_abstention"] <= 0.05, (name, m)
-        assert m["line_precision"] >= 0.58 and m["lines_per_answer"] <= 4, (name, m)
-        assert m["key_point_coverage"] >= 0.58 and m["hit@5"] >= 0.82, (name, m)
+        assert m["line_precision"] >= 0.64 and m["lines_per_answer"] <= 3, (name, m)
+        assert m["key_point_coverage"] >= 0.55 and m["hit@5"] >= 0.82, (name, m)
         assert m["hit@1"] >= 0.55, (name, m)
 
 
