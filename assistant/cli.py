@@ -225,7 +225,8 @@ def ask(question: str, history: tuple[str, ...], index_dir: Path | None, as_json
                    "folders), imported and indexed as `add` and `build` would. Repeatable.")
 @corpus_option
 @index_option
-@click.option("--details", is_flag=True, help="Also show figures by category and the misses.")
+@click.option("--details", is_flag=True,
+              help="Also show figures by category, the misses and the lines judged irrelevant.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--retrieval-only", is_flag=True, help="Skip the answer metrics.")
 @friendly_errors
@@ -239,9 +240,10 @@ def eval_command(files: tuple[Path, ...], grow: tuple[Path, ...], corpus_dir: Pa
     temporary copy grown by more articles (the corpus itself is not changed). Questions
     whose evidence comes from articles a library lacks are left out of that library.
 
-    Retrieval: hit@1, hit@5, MRR@10, evidence recall@10. Answers: key-point coverage,
-    abstention accuracy, false abstentions, grounded-sentence rate, dangling [n] markers,
-    ask latency p50/p95.
+    Retrieval: hit@1, hit@5, MRR@10, evidence recall@10. Answers: line precision and
+    lines per answer (against the relevance labels in relevant/ beside the sets),
+    key-point coverage, abstention accuracy, false abstentions, grounded-sentence rate,
+    dangling [n] markers, ask latency p50/p95.
     """
     from .evaluation import evaluate_library, read_items
     from .index.embedding import make_embedder
