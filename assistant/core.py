@@ -162,6 +162,16 @@ def _signature_if_current(index: LoadedIndex) -> tuple[int, int, int] | None:
         return None
 
 
+def _limit_matrix_threads(threads: int | None) -> None:
+    """Cap NumPy's BLAS threads for the process (threadpoolctl; onnxruntime and FAISS keep
+    their own threads)."""
+    if threads is None:
+        return
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=threads, user_api="blas")
+
+
 class Assistant:
     """Answers questions from the articles in one index.
 
@@ -172,6 +182,7 @@ class Assistant:
     def __init__(self, settings: Settings, embedder: Embedder, index: LoadedIndex) -> None:
         self.settings = settings
         self.embedder = embedder
+        _limit_matrix_threads(settings.matrix_threads)
         # One reference to everything that answers from one index: reload replaces it whole,
         # so a question in flight finishes on the index it started with.
         self._composer = self._compose(index)
