@@ -3,15 +3,12 @@ own words teach (typos, term bridges, word families)."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from assistant.answer import policy
 from assistant.answer.context import Context, context_of
 from assistant.answer.understand import Kind, detect_kind, is_follow_up, split_parts, understand
 from assistant.answer.unknown import unknown_of
-from assistant.core import Assistant
 from assistant.index.lexicon import Lexicon, find_bridges
 from assistant.settings import Settings
 from assistant.textutil import split_sentences
@@ -88,33 +85,6 @@ def test_context_is_what_the_person_says_about_themselves_named_in_plain_english
     assert context_of("I'm a cyclist and my quads cramp") == (
         Context("cyclist", "being a cyclist"),)
     assert context_of("What causes leg cramps?") == ()
-
-
-@pytest.mark.parametrize("question,context", [
-    ("Do you get more cramps when I'm older?", Context("older", "being older")),
-    ("I am 82 and my calves knot up most nights", Context("82", "being 82")),
-    ("Is it normal at my age to cramp after a walk?", Context("at my age", "your age")),
-    ("In my second trimester the cramps started", Context("second trimester",
-                                                         "being pregnant")),
-    ("my 6 year old wakes up crying with a tight calf", Context("6 year old", "your child")),
-])
-def test_age_and_pregnancy_are_context_too(question: str, context: Context) -> None:
-    assert context_of(question) == (context,)
-
-
-@pytest.mark.parametrize("question", [
-    "I'm sure it is only a cramp", "I am so tired of these cramps", "How old is this advice?",
-    "I'm on my feet all day at work", "The cramp lasted 10 minutes"])
-def test_what_is_not_about_the_person_is_not_context(question: str) -> None:
-    assert context_of(question) == ()
-
-
-def test_a_line_for_the_persons_age_survives_the_subject_filter(assistant: Assistant) -> None:
-    """The question names the calf; the articles' line about older people does not, yet it
-    speaks to what the person said about themselves, so it is answered with."""
-    answer = assistant.ask("I keep waking at night with a calf cramp. Why now I'm older?")
-    assert re.search(r"\bolder\b", answer.body), answer.body
-    assert "anything specific about being older" not in answer.body
 
 
 def test_follow_ups_name_what_they_follow(lexicon: Lexicon) -> None:

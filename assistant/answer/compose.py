@@ -121,11 +121,10 @@ class Composer:
         articles' medical-help guidance."""
         query = found.query
         candidates = self.chooser.candidates(found, self.settings.statement_passages)
-        named = [n for n in (set(names_of(c, self.index)) for c in query.context) if n]
         if query.medicine:  # "can I take X": only what the articles say of X
             candidates = [c for c in candidates if set(query.medicine) & c.unit.words]
         elif self.settings.subject_lines:
-            candidates = self._on_subject(query, candidates, named)
+            candidates = self._on_subject(query, candidates)
         if query.kind is Kind.SEE_DOCTOR:
             candidates = [c for c in candidates if policy.SEEK_HELP.search(c.unit.text)]
             seen = {self._where(c) for c in candidates}
@@ -133,24 +132,22 @@ class Composer:
                            if self._where(c) not in seen]
         limit = DEFINITION_POINTS if query.kind is Kind.DEFINITION else \
             self.settings.answer_max_lines
-        return self.chooser.choose(candidates, limit, found.qvec, named)
+        named = [set(names_of(c, self.index)) for c in query.context]
+        return self.chooser.choose(candidates, limit, found.qvec, [n for n in named if n])
 
-    def _on_subject(self, query: Query, candidates: list[Candidate],
-                    contexts: list[set[str]]) -> list[Candidate]:
+    def _on_subject(self, query: Query, candidates: list[Candidate]) -> list[Candidate]:
         """Lines that name what the question is about, when some do: a question about
         bananas is answered with what the articles say of bananas. What it is about are its
         specific words (not everyday English) that the library names in few passages (as its
         term bridges count them). Applied to yes/no and "what is" questions only, it
-        measured worse on the tune half than applied to all. Lines that name what the person
-        says about themselves stay too ("now I'm older": what the articles say of older
-        people)."""
+        measured worse on the tune half than applied to all."""
         lexicon, everyday = self.retriever.lexicon, self.settings.everyday_words
         named = {w for w in query.subject if lexicon.knows(w) and lexicon.rare(w)
                  and specificity(w, everyday) > 0}
         if not named:
             return candidates
-        on = [c for c in candidates if (named & c.unit.words or any(
-              n & c.unit.words for n in contexts)) and c.probability >= self.chooser.first]
+        on = [c for c in candidates if named & c.unit.words and
+              c.probability >= self.chooser.first]
         return on or candidates
 
     def _doctor_points(self, query: Query) -> list[Point]:

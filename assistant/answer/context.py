@@ -49,16 +49,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [(re.compile(rx, re.I), shown) fo
      r"(?=[.,;?!]| and\b| but\b| which\b| that\b| so\b|$)", "{what}"),
     (r"\bi(?:'?m| am)? (?:taking|on) (?P<what>[\w-]+( [\w-]+)?)(?= for\b|[.,;?!]| and\b|$)",
      "taking {what}"),
-    # whom they ask for, by age alone ("my 7 year old"), and their own age
-    (r"\bmy (?P<what>\d+[- ]?(year|yr|month)s?[- ]?old)\b", "your child"),
-    (r"\bi(?:'?m| am)(?: now| getting)? (?P<what>(over |nearly |almost )?\d{2,3}( years? old| yrs? "
-     r"old)?|older|old|elderly|retired)(?=[.,;?!]| and\b| but\b| so\b| now\b|$)",
-     "being {what}"),
-    (r"\b(?P<what>at my age|(first|second|third) trimester)\b", "{what}"),
 )]
-# How the answer names a context when the question's own words would read badly.
-_SHOWN = {"at my age": "your age", "first trimester": "being pregnant",
-          "second trimester": "being pregnant", "third trimester": "being pregnant"}
 
 
 def context_of(question: str) -> tuple[Context, ...]:
@@ -69,17 +60,13 @@ def context_of(question: str) -> tuple[Context, ...]:
             typed = match.group("what").strip()
             groups = {k: (v or "").strip() for k, v in match.groupdict().items()}
             name = " ".join(shown.format(**groups).split())
-            out.setdefault(typed.lower(), Context(typed, _SHOWN.get(name.lower(), name)))
-    # "my 8 year old son" is one context, not also "8 year old"
-    return tuple(c for c in out.values()
-                 if not any(c.typed.lower() in o and c.typed.lower() != o for o in out))
+            out.setdefault(typed.lower(), Context(typed, name))
+    return tuple(out.values())
 
 
 def names_of(context: Context, index: LoadedIndex) -> set[str]:
-    """The stems that name a context in the library's words ("pregnant": pregnancy), from
-    what was typed and how the answer shows it ("third trimester": being pregnant)."""
-    return {stem(v) for w in words(f"{context.typed} {context.shown}")
-            if w.isalpha() and specificity(stem(w)) >= 0.5
+    """The stems that name a context in the library's words ("pregnant": pregnancy)."""
+    return {stem(v) for w in words(context.typed) if w.isalpha() and specificity(stem(w)) >= 0.5
             for v in [w, *index.lexicon.variants(w)]}
 
 
