@@ -9,7 +9,8 @@ worse. The line scorer's own features are ablated by ``scripts/fit_line_model.py
 --ablate`` (each left out and the model refitted). Tried, measured and removed: the share of
 the subject a statement names in its score, lexical abstention evidence, the statement
 re-ranking of passages and the generic-statement penalty (both now features of the line
-scorer), word families, muted signposts, an amount check in abstention, centred vectors.
+scorer), a first-line bar (fitted at 0: it helped the tune half only), word families,
+muted signposts, an amount check in abstention, centred vectors.
 
 Figures are retrieval hit@1 / MRR@10 and answer line precision, lines per answer, key-point
 coverage, abstention accuracy and false abstention; one run, one machine.
@@ -42,7 +43,6 @@ OFF: dict[str, dict[str, object]] = {
     "question_parts": {"question_parts": False},
     "subject_in_search": {"subject_weight": 0.0},
     "line_bar": {"line_keep": 0.0, "line_first": 0.0},  # every line up to the most lines
-    "first_line_bar": {"line_first": 0.0},  # the best line always shown
     "subject_lines": {"subject_lines": False},
     "unknown_subjects": {"unknown_centrality": 1.0},  # never "our articles don't mention X"
 }

@@ -14,9 +14,8 @@ only those are scored.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 import numpy as np
 
@@ -55,6 +54,7 @@ class Retriever:
         self.settings = settings
         self.keywords = index.keywords
         self.lexicon: Lexicon = index.lexicon
+        self.words = lru_cache(maxsize=20_000)(self._passage_words)  # remembered per passage
 
     def score(self, query: Query) -> Scored:
         index, n = self.index, len(self.index.chunks)
@@ -91,18 +91,9 @@ class Retriever:
             out[slot] = sum(v for w, v in weights.items() if w in words) / total
         return out
 
-    def words(self, pos: int) -> frozenset[str]:
-        """The content stems of a passage with its title and heading (remembered)."""
-        return self._words(pos)
-
-    @cached_property
-    def _words(self) -> Callable[[int], frozenset[str]]:
-        index = self.index
-
-        @lru_cache(maxsize=20_000)
-        def of(pos: int) -> frozenset[str]:
-            return frozenset(content_words(index.chunks[pos].embed_text))
-        return of
+    def _passage_words(self, pos: int) -> frozenset[str]:
+        """The content stems of a passage with its title and heading."""
+        return frozenset(content_words(self.index.chunks[pos].embed_text))
 
     def sentence_cosines(self, rows: list[int], queries: np.ndarray) -> np.ndarray:
         """(len(rows), len(queries)) cosines of stored sentence vectors with ``queries``."""
