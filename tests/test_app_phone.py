@@ -47,7 +47,15 @@ def _box(page: Any, selector: str) -> dict[str, float]:
     return dict(box)
 
 
+# The page's script has fitted the conversation box to the question row as it is now.
+FITTED = """() => {
+  const row = document.getElementById('ask-row').getBoundingClientRect();
+  return document.body.dataset.chatFitted === String(Math.round(row.height));
+}"""
+
+
 def _on_screen(page: Any, selector: str, size: dict[str, int]) -> None:
+    page.wait_for_function(FITTED)
     b = _box(page, selector)
     assert b["x"] >= 0 and b["y"] >= 0, (selector, b)
     assert b["x"] + b["width"] <= size["width"] and b["y"] + b["height"] <= size["height"], (
@@ -122,7 +130,23 @@ def test_the_next_question_typed_while_an_answer_streams_is_kept(server: Server,
     page = _page(browser, PHONE)
     _open(page, server)
     done = page.locator("#chat .bot .cramp-done").count()
+    page.fill("#question textarea", "And how do I")  # typed before an example is tapped
     page.locator(".cramp-example").first.click()
-    page.fill("#question textarea", "And how do I stop one?")  # while it is answered
+    page.locator("#question textarea").press_sequentially(" stop one?")  # and while answered
     _answered(page, done)
     assert page.locator("#question textarea").input_value() == "And how do I stop one?"
+
+
+def test_a_long_question_keeps_the_question_box_and_buttons_on_screen(server: Server,
+                                                                      browser: Any) -> None:
+    page = _page(browser, PHONE)
+    _open(page, server)
+    box = page.locator("#question textarea")
+    before = _box(page, "#question textarea")["height"]
+    box.fill("I get cramps in my calves and the back of my thighs most nights after long "
+             "walks, and sometimes in my feet too; what could be causing them, and what "
+             "can I do?")
+    page.wait_for_function("h => document.querySelector('#question textarea')"
+                           ".getBoundingClientRect().height > h + 10", arg=before)
+    for part in ("#question textarea", "#ask", "#clear"):  # the box grew; the chat made room
+        _on_screen(page, part, PHONE)

@@ -4,7 +4,8 @@
   end: the notice and "Sources"), and the chat is scrolled so that the question just asked
   is at the top of the conversation box. Opened Sources are brought to the top the same way.
 - On a phone the conversation box fills the screen down to the question box, so the
-  question box and its buttons stay on screen (the height is measured, not guessed).
+  question box and its buttons stay on screen (the height is measured, not guessed, and
+  measured again whenever the question row changes size).
 - Gradio labels each chat message with its raw content (a screen reader would read our
   HTML tags) and names the upload area differently from its visible text: both are named
   by what is on screen.
@@ -67,14 +68,20 @@ HEAD = r"""<style>
     }
   }, true);
 
+  // The question box grows with its text and with the fonts the phone has; Gradio sets its
+  // height as a style, which the mutation observer below does not see: a resize observer does.
+  const resized = new ResizeObserver(() => soon());
+  let watched = null;
   const fitChat = () => {  // phone: the box ends where the question box begins
     const chat = document.getElementById("chat"), ask = document.getElementById("ask-row");
     if (!chat || !ask || !chat.offsetParent) return;
-    const top = chat.getBoundingClientRect().top + scrollY;
-    const below = ask.getBoundingClientRect().height + 28;  // gap and page margin
-    const height = Math.max(240, Math.floor(innerHeight - top - below)) + "px";
+    if (watched !== ask) { resized.observe(ask); watched = ask; }
+    const box = chat.getBoundingClientRect(), row = ask.getBoundingClientRect();
+    const below = row.bottom - box.bottom + 12;  // the gap, the question row, the page margin
+    const height = Math.max(240, Math.floor(innerHeight - (box.top + scrollY) - below)) + "px";
     if (document.body.style.getPropertyValue("--cramp-chat-h") !== height)
       document.body.style.setProperty("--cramp-chat-h", height);
+    document.body.dataset.chatFitted = String(Math.round(row.height));  // for the tests
   };
 
   const formForPassword = () => {

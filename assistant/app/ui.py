@@ -87,9 +87,11 @@ def _chat_tab(library: Library) -> None:
 
 
 def _asking(respond: Callable[..., Iterator[Any]], question: str) -> Callable[..., Iterator[Any]]:
-    """An example button's handler: the example is asked at once, in one tap."""
+    """An example button's handler: the example is asked at once, in one tap. The question
+    box is never touched: what the reader types there meanwhile is theirs."""
     def ask_example(history: list[Message], session: Session) -> Iterator[Any]:
-        yield from respond(question, history, session)
+        for history, _, session in respond(question, history, session):
+            yield history, gr.skip(), session
     return ask_example
 
 
