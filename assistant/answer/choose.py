@@ -78,18 +78,19 @@ class Chooser:
 
     def candidates(self, scored: Scored, depth: int) -> list[Candidate]:
         """The statements of the ``depth`` best passages, each scored for this question."""
-        picked, samples, features = self.features(scored, depth)
-        chance = self.model.probability(features)
+        picked, samples, features, products = self.features(scored, depth)
+        chance = self.model.probability(features, products)
         return [Candidate(unit, s.article_id, s.row, s.cosine, float(p), s.parts)
                 for unit, s, p in zip(picked, samples, chance, strict=True)]
 
     def features(self, scored: Scored, depth: int
-                 ) -> tuple[list[Unit], list[Sample], np.ndarray]:
-        """The candidate statements of the ``depth`` best passages and their features."""
+                 ) -> tuple[list[Unit], list[Sample], np.ndarray, np.ndarray]:
+        """The candidate statements of the ``depth`` best passages, their features and their
+        pair products with the question."""
         picked = self._picked(scored, depth)
         samples = self._samples(picked, scored)
-        return ([u for u, _, _ in picked], samples,
-                feature_matrix(samples, scored, self.retriever, self.vectors, self.model.kinds))
+        x, products = feature_matrix(samples, scored, self.retriever, self.vectors, self.model)
+        return [u for u, _, _ in picked], samples, x, products
 
     def _picked(self, scored: Scored, depth: int) -> list[tuple[Unit, int, str]]:
         query = scored.query

@@ -26,7 +26,7 @@ from .statements import AMOUNT
 from .understand import Kind, Query, kind_words
 
 if TYPE_CHECKING:
-    from .scorer import KindHead
+    from .scorer import LineModel
 
 #: The features, in the order the line model's weights are stored.
 FEATURES: tuple[str, ...] = (
@@ -47,6 +47,10 @@ FEATURES: tuple[str, ...] = (
     "informative",  # mean rarity (idf) in the library of its words beyond the question's
     "kind_match",  # how much more it reads as an answer to the kind asked than to others
     "kind_learned",  # the kind head's chance that it answers a question of the kind asked
+    # The chance that it gives the kind of answer the question asks for, both read by the
+    # learnt heads (sentence kinds against question kinds): no wording rule needed, so it
+    # also speaks for the questions no rule gives a kind ("Is a banana a day enough?").
+    "kind_fit",
     "agreeing_articles",  # other articles with a candidate saying much the same
     "length",  # log of its number of words
     "gives_amount",  # the question asks how much/long/often and it gives an amount
@@ -134,11 +138,14 @@ class Vectors:
 
 
 def feature_matrix(samples: Sequence[Sample], scored: Scored, retriever: Retriever,
-                   vectors: Vectors, kinds: KindHead | None) -> np.ndarray:
-    """(len(samples), len(FEATURES)) for one question's candidates."""
+                   vectors: Vectors, model: LineModel) -> tuple[np.ndarray, np.ndarray]:
+    """For one question's candidates: their features, (len(samples), len(FEATURES)), and
+    their pair products with the question, (len(samples), dimension)."""
+    dim = int(scored.qvec.shape[-1])
     if not samples:
-        return np.zeros((0, len(FEATURES)), np.float32)
+        return np.zeros((0, len(FEATURES)), np.float32), np.zeros((0, dim), np.float32)
     index, lexicon, query = retriever.index, retriever.lexicon, scored.query
+    kinds = model.kinds
     sentences = np.asarray(index.sentence_vectors[[s.row for s in samples]], dtype=np.float32)
     headings = vectors.of([s.heading for s in samples])
     cosine = np.array([s.cosine for s in samples], np.float32)
@@ -173,6 +180,7 @@ def feature_matrix(samples: Sequence[Sample], scored: Scored, retriever: Retriev
                                   vectors.kinds(KIND_QUESTIONS)),
         "kind_learned": kinds.chance(sentences, query.kind.value) if kinds else
         np.zeros(len(samples), np.float32),
+        "kind_fit": _kind_fit(sentences, scored.qvec, model),
         "agreeing_articles": _agreeing(sentences, [s.article_id for s in samples]),
         "length": np.log([max(len(s.text.split()), 1) for s in samples]),
         "gives_amount": np.array([float(wants_amount and bool(AMOUNT.search(s.text)))
@@ -182,7 +190,16 @@ def feature_matrix(samples: Sequence[Sample], scored: Scored, retriever: Retriev
         "close_candidates": np.full(len(samples), np.log1p(
             float((cosine >= cosine.max() - 0.1).sum()))),
     }
-    return np.column_stack([np.asarray(columns[f], np.float32) for f in FEATURES])
+    x = np.column_stack([np.asarray(columns[f], np.float32) for f in FEATURES])
+    return x, np.asarray(sentences * np.asarray(scored.qvec, np.float32)[None, :], np.float32)
+
+
+def _kind_fit(sentences: np.ndarray, qvec: np.ndarray, model: LineModel) -> np.ndarray:
+    """Per sentence, the chance that its kind of answer is the kind the question asks for."""
+    if model.kinds is None or model.asks is None:
+        return np.zeros(len(sentences), np.float32)
+    asked = model.asks.distribution(np.asarray(qvec, np.float32)[None, :])[0]
+    return np.asarray(model.kinds.distribution(sentences) @ asked, np.float32)
 
 
 def subject_weights(query: Query, lexicon: Lexicon) -> dict[str, float]:

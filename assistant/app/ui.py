@@ -90,8 +90,8 @@ def _asking(respond: Callable[..., Iterator[Any]], question: str) -> Callable[..
     """An example button's handler: the example is asked at once, in one tap. The question
     box is never touched: what the reader types there meanwhile is theirs."""
     def ask_example(history: list[Message], session: Session) -> Iterator[Any]:
-        for history, _, session in respond(question, history, session):
-            yield history, gr.skip(), session
+        for shown, _, state in respond(question, history, session):
+            yield shown, gr.skip(), state
     return ask_example
 
 
