@@ -85,6 +85,10 @@ def test_context_is_what_the_person_says_about_themselves_named_in_plain_english
     assert context_of("I'm a cyclist and my quads cramp") == (
         Context("cyclist", "being a cyclist"),)
     assert context_of("What causes leg cramps?") == ()
+    # A relation is a group of people only with an age: a child, a grandparent, or an age said.
+    assert context_of("What does a cramp feel like? My husband yells when he gets one") == ()
+    assert context_of("My 80 year old husband gets cramps") == (
+        Context("80 year old husband", "your husband"),)
 
 
 def test_follow_ups_name_what_they_follow(lexicon: Lexicon) -> None:
@@ -150,6 +154,12 @@ def test_things_the_library_never_mentions_are_named(lexicon: Lexicon) -> None:
     assert unknown_of("how do i strech my calfs", lexicon, everyday) == ()  # typos of its words
     assert unknown_of("I'm a dentist and my legs cramp", lexicon, everyday,
                       {"dentist"}) == ()  # what the person says of themselves
+    # An inflected everyday word is everyday ("quickest": quick), and a phrase never runs
+    # across a stop word: two things, each named as the question words it.
+    assert unknown_of("What is the quickest way to stop a cramp?", lexicon, everyday) \
+        == ()
+    assert unknown_of("Can ropinirole for restless legs help?", lexicon, everyday) == (
+        "ropinirole", "restless")
 
 
 def test_can_i_take_is_refused_unless_the_articles_speak_of_it(lexicon: Lexicon) -> None:

@@ -34,10 +34,16 @@ class Context:
     shown: str  # as the answer names it: "your son"
 
 
-_WHO = (r"(?P<age>\d+[- ]?(year|yr|month)s?[- ]?old |little |teenage |elderly )?(?P<who>son|"
-        r"daughter|child|children|kid|kids|baby|toddler|teenager|teen|wife|husband|partner|mum|"
-        r"mom|mother|dad|father|grandmother|grandfather|grandma|grandpa|grandson|"
-        r"granddaughter|friend|colleague|co-?worker|boss|neighbou?r|patient|client)")
+# Whom a person asks for. A relation is a group of people the articles might speak of (or
+# not) when it tells an age: a child, a grandparent; "my husband" or "my friend" says
+# nothing about the person's age or health, unless an age comes with it ("my 80 year old
+# husband").
+_AGE = r"(\d+[- ]?(year|yr|month)s?[- ]?old |little |teenage |elderly )"
+_AGED = (r"son|daughter|child|children|kid|kids|baby|toddler|teenager|teen|grandmother|"
+         r"grandfather|grandma|grandpa|grandson|granddaughter")
+_OTHERS = (r"wife|husband|partner|mum|mom|mother|dad|father|friend|colleague|co-?worker|boss|"
+           r"neighbou?r|patient|client")
+_WHO = rf"({_AGE}?(?P<who>{_AGED})|{_AGE}(?P<who2>{_OTHERS}))"
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [(re.compile(rx, re.I), shown) for rx, shown in (
     (rf"\bmy (?P<what>{_WHO})\b", "your {who}"),
     (r"\bi(?:'?m| am) (?P<what>(\d+ (weeks?|months?) )?pregnant)\b", "being pregnant"),
@@ -59,6 +65,7 @@ def context_of(question: str) -> tuple[Context, ...]:
         for match in pattern.finditer(question):
             typed = match.group("what").strip()
             groups = {k: (v or "").strip() for k, v in match.groupdict().items()}
+            groups["who"] = groups.get("who") or groups.get("who2", "")
             name = " ".join(shown.format(**groups).split())
             out.setdefault(typed.lower(), Context(typed, name))
     return tuple(out.values())

@@ -33,8 +33,8 @@ def unknown_of(question: str, lexicon: Lexicon, everyday: int,
             k += 1
             continue
         first = last = k
-        while flags[last + 1] or flags[last + 2]:  # "restless legs syndrome": one word between
-            last += 1 if flags[last + 1] else 2
+        while flags[last + 1] or (flags[last + 2] and not _is_stop(tokens[last + 1])):
+            last += 1 if flags[last + 1] else 2  # "restless legs syndrome": one word between
         if first == last and last + 1 < len(tokens) and _rare(tokens[last + 1].group(), lexicon):
             last += 1  # "pickle" -> "pickle juice": a single word names a thing with the next
         phrases.append(question[tokens[first].start():tokens[last].end()].lower())
@@ -51,11 +51,16 @@ def _is_unknown(token: re.Match[str], question: str, lexicon: Lexicon, everyday:
     if token.group()[:1].isupper() and not token.group().isupper() and before and \
             before[-1] not in ".?!¿¡":
         return False  # a name: a place, a person, a brand
-    s = stem(word)
-    if specificity(s, everyday) == 0 or any(lexicon.knows(stem(w)) for w in _forms(word)) \
+    forms = _forms(word)  # "quickest" is as everyday as "quick"
+    if any(specificity(stem(w), everyday) == 0 or lexicon.knows(stem(w)) for w in forms) \
             or lexicon.variants(word):
         return False
     return not lexicon.near(word)  # a misspelling of a library or stop word is known
+
+
+def _is_stop(token: re.Match[str]) -> bool:
+    """A phrase never runs across a stop word: "ropinirole for restless legs" names two."""
+    return is_stopword(token.group().lower())
 
 
 def _forms(word: str) -> set[str]:
