@@ -175,3 +175,13 @@ def test_warning_signs_most_specific_first() -> None:
     assert all(s.strong for s in signs[:2])
     assert policy.emergency("I have chest pain") and policy.emergency("she collapsed")
     assert not policy.warning_signs("What causes cramps?")
+
+
+def test_a_sentence_pointing_back_is_never_a_statement_alone() -> None:
+    from assistant.answer.statements import leans_back
+
+    assert leans_back("This helps the muscle relax.")
+    assert leans_back("Ensuring a balanced diet that includes these nutrients can help.")
+    assert leans_back("Regular stretching can prevent such cramps.")
+    assert not leans_back("Minerals such as potassium and calcium help muscles work.")
+    assert not leans_back("Whether it happens at night or during exercise, cramps hurt.")

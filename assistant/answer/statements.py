@@ -30,6 +30,18 @@ _LEANS_BACK = re.compile(r"^((this|these|that|those|such|it|they|eventually|comp
                          r"although|though|because|as|once|unless|until|before|after)\b)"
                          r"([\w’']+,? ){1,3}(it|they|this|these)\b(?! (is|are) (essential|"
                          r"important|crucial|vital)))", re.I)
+# Inside a sentence, a determiner that points back at something said before ("a balanced
+# diet that includes these nutrients", "such cramps"); "such as" points forward.
+_REFERS_BACK = re.compile(r"\b(these|those|such|the aforementioned|the above)\s+(?!as\b)"
+                          r"[a-z]", re.I)
+
+
+def leans_back(sentence: str) -> bool:
+    """The sentence cannot be read without the one before it."""
+    bare = _ITEM.sub("", sentence).strip()
+    return bool(_LEANS_BACK.match(bare) or _REFERS_BACK.search(bare))
+
+
 # Lead-ins that only point at what follows.
 _POINTER = re.compile(r"^(for (example|instance)|here (are|is)|such as|including|as follows|"
                       r"examples? (include|are))\b", re.I)
@@ -86,7 +98,7 @@ class _Cut:
         k = i + 1
         while k < len(self.spans) and "\n" not in \
                 self.chunk.text[self.spans[k - 1][1]:self.spans[k][0]]:
-            if _LEANS_BACK.match(self.sentence(k)) and not _SIGNPOST.search(self.sentence(k)):
+            if leans_back(self.sentence(k)) and not _SIGNPOST.search(self.sentence(k)):
                 groups[-1].append(k)
             else:
                 groups.append([k])
@@ -143,7 +155,7 @@ def _list_units(cut: _Cut, lead: int, units: list[Unit]) -> int:
     items = _items(cut, lead + 1)
     empty = _says_nothing(cut.sentence(lead))
     before = [lead - 1] if empty and cut.plain(lead - 1) and \
-        not _LEANS_BACK.match(cut.sentence(lead - 1)) else []
+        not leans_back(cut.sentence(lead - 1)) else []
     head = _clean(cut.sentence(lead))
     if empty:
         head = " ".join([*(_clean(cut.sentence(k)) for k in before), head]) if before else ""
@@ -183,7 +195,7 @@ def _rest_of_line(cut: _Cut, groups: list[list[int]]) -> list[Unit]:
     out = []
     for group in groups:
         sentence = cut.sentence(group[0])
-        if _worth_citing(sentence) and not _LEANS_BACK.match(sentence):
+        if _worth_citing(sentence) and not leans_back(sentence):
             out.append(cut.unit(group, _clean(cut.text_of(group).strip()), topic=sentence))
     return out
 
@@ -200,7 +212,7 @@ def _orphan_item(cut: _Cut, item: list[int]) -> list[Unit]:
     """An item shown without its lead-in: only a complete sentence."""
     bare = _ITEM.sub("", cut.sentence(item[0])).strip()
     if len(bare.split()) < 3 or not bare[:1].isupper() or not bare.endswith((".", "!")) \
-            or _SIGNPOST.search(bare) or _LEANS_BACK.match(bare):
+            or _SIGNPOST.search(bare) or leans_back(bare):
         return []
     return [cut.unit(item, _clean(cut.text_of(item)), topic=cut.sentence(item[0]))]
 
@@ -226,7 +238,7 @@ def _sentence_unit(cut: _Cut, i: int, units: list[Unit]) -> int:
     while _leans_on(cut, group[-1] + 1):
         group.append(group[-1] + 1)
     sentence = cut.sentence(i)
-    if _worth_citing(sentence) and not _LEANS_BACK.match(sentence):
+    if _worth_citing(sentence) and not leans_back(sentence):
         shown = " ".join([_clean(sentence), *(_REFERENCE.sub("", cut.sentence(k))
                                               for k in group[1:])])
         units.append(cut.unit(group, shown, topic=sentence))
@@ -239,7 +251,7 @@ def _leans_on(cut: _Cut, i: int) -> bool:
     if not cut.plain(i):
         return False
     sentence = cut.sentence(i)
-    return bool(_LEANS_BACK.match(sentence)) and not _SIGNPOST.search(sentence)
+    return leans_back(sentence) and not _SIGNPOST.search(sentence)
 
 
 def _topic(chunk: Chunk, sentence: str) -> frozenset[str]:
