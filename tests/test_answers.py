@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answer import policy
 from assistant.answer.compose import EMERGENCY, NOTICE
 from assistant.core import Assistant
 from assistant.errors import QuestionError
@@ -137,6 +138,17 @@ def test_milder_warning_sign_puts_doctor_guidance_first(assistant: Assistant) ->
     answer = assistant.ask("What can I do about cramps that keep waking me up every night?")
     assert answer.body.startswith("**See a doctor**"), answer.body
     assert re.search(r"doctor|medical|seek", bullets(answer.body)[0], re.I), answer.body
+
+
+def test_being_woken_by_a_cramp_is_not_a_warning_sign(assistant: Assistant) -> None:
+    answer = assistant.ask("How do I stop a cramp when it wakes me up at night?")
+    assert answer.warnings == () and not answer.body.startswith("**See a doctor**"), answer.body
+
+
+def test_a_warning_sign_leads_with_advice_to_get_help(assistant: Assistant) -> None:
+    answer = assistant.ask("My cramps keep coming back every night, what causes that?")
+    assert answer.body.startswith("**See a doctor**"), answer.body
+    assert all(policy.ADVISE_HELP.search(line) for line in bullets(answer.body)[:1]), answer.body
 
 
 def test_emergency_gets_the_fixed_safety_line_first(assistant: Assistant) -> None:

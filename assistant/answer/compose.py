@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ..index.lexicon import specificity
 from ..settings import Settings
+from ..textutil import content_words
 from ..types import Answer, Citation, Hit
 from . import policy
 from .choose import Candidate, Chooser, Point
@@ -151,11 +152,18 @@ class Composer:
         return on or candidates
 
     def _doctor_points(self, query: Query) -> list[Point]:
-        """The articles' most specific medical-help guidance for the signs described."""
+        """The articles' most specific medical-help guidance for the signs described: lines
+        that tell the reader to get help, or that name the illness the sign may mean ("deep
+        vein thrombosis"), not any line saying a cramp may mean some illness; those naming
+        most of the sign's own specific words first, then the likeliest."""
         if not query.warnings:
             return []
         concern = query.warnings[0].concern  # the most specific sign
-        ranked = sorted(self._help_candidates(concern), key=lambda c: -c.probability)
+        lexicon = self.retriever.lexicon
+        named = {w for w in content_words(concern) if lexicon.knows(w) and lexicon.rare(w)}
+        ranked = sorted((c for c in self._help_candidates(concern)
+                         if policy.ADVISE_HELP.search(c.unit.text) or named & c.unit.words),
+                        key=lambda c: (-len(named & c.unit.words), -c.probability))
         return self.chooser.merge(ranked[:4], self._help_scored(concern).qvec)[:2]
 
     def _help_candidates(self, text: str) -> list[Candidate]:

@@ -80,8 +80,10 @@ WARNING_SIGNS = [
           r"recurr\w+|persist\w*|won'?t go away|every (day|night)|all the time|constant\w*|"
           r"frequent\w*|on and off|for (a few |several |many )?(days|weeks|months)|for ages)\b",
           False, "cramps that keep coming back or last a long time"),
-    _sign("cramps that disturb sleep", r"\b(wak(e|es|ing) me|keep(s)? me (up|awake)|"
-          r"can'?t sleep|disturb\w* (my )?sleep|interrupt\w* (my )?sleep)\b", False,
+    # Being woken by a cramp is what a night cramp is; losing sleep to them again and again
+    # is a reason the articles give to see a doctor.
+    _sign("cramps that disturb sleep", r"\b(keeps? (me (up|awake)|waking me)|can'?t (get to )?"
+          r"sleep|(disturb|interrupt|ruin)\w* (my )?sleep|losing sleep)\b", False,
           "cramps that disturb sleep"),
     _sign("numbness or weakness", r"\b(numb\w*|weak(ness)?|tingl\w*|pins and needles|"
           r"paralys\w*)\b", False, "numbness, tingling or weakness"),
@@ -90,11 +92,16 @@ _EMERGENCY = re.compile(
     r"\b(chest pain|chest tightness|(trouble|difficulty|hard|short(ness)? of) breath\w*|"
     r"can'?t breathe|coughing (up )?blood|faint\w*|passed out|collaps\w*|unconscious|confus\w*|"
     r"slurred speech|face droop\w*)\b", re.I)
-# Statements that tell the reader to get medical help, or that a sign may mean illness.
-SEEK_HELP = re.compile(
+# Statements that tell the reader to get medical help: what a warning sign is answered with.
+ADVISE_HELP = re.compile(
     r"\b(seek\w*|consult\w*|medical (attention|assistance|advice|help|evaluation|care)|"
-    r"see (a|your) (doctor|gp|physician|healthcare)|(call|phone|contact) (your|a|an|the|999|"
-    r"111|911)|emergency|symptom of|sign of|underlying (health )?condition|serious)\b", re.I)
+    r"(see|speak to|talk to|visit) (a|your) (doctor|gp|physician|healthcare)|(call|phone|"
+    r"contact) (your|a|an|the|999|111|911)|emergency)\b", re.I)
+# Those, and statements that a cramp may be the sign of an illness: what "when should I see a
+# doctor" is answered with.
+SEEK_HELP = re.compile(
+    rf"{ADVISE_HELP.pattern}|\b(symptom of|sign of|underlying (health )?condition|serious)\b",
+    re.I)
 
 
 def refusal(question: str, embed: Embed | None = None) -> str | None:
