@@ -44,6 +44,7 @@ OFF: dict[str, dict[str, object]] = {
     "subject_in_search": {"subject_weight": 0.0},
     "line_bar": {"line_keep": 0.0, "line_first": 0.0},  # every line up to the most lines
     "subject_lines": {"subject_lines": False},
+    "subject_lines_share": {"subject_lines_share": 0.0},  # any line naming the subject wins
     "unknown_subjects": {"unknown_centrality": 1.0},  # never "our articles don't mention X"
 }
 # mechanisms tried and left off by default: "with" switches them on

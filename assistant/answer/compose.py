@@ -137,19 +137,25 @@ class Composer:
         return self.chooser.choose(candidates, limit, found.qvec, [n for n in named if n])
 
     def _on_subject(self, query: Query, candidates: list[Candidate]) -> list[Candidate]:
-        """Lines that name what the question is about, when some do: a question about
-        bananas is answered with what the articles say of bananas. What it is about are its
-        specific words (not everyday English) that the library names in few passages (as its
-        term bridges count them). Applied to yes/no and "what is" questions only, it
-        measured worse on the tune half than applied to all."""
+        """Lines that name what the question is about, when some do and one of them is
+        likely enough: a question about bananas is answered with what the articles say of
+        bananas. What it is about are its specific words (not everyday English) that the
+        library names in few passages (as its term bridges count them). A line that only
+        names the subject ("At times, the hamstrings could get affected") is no answer to
+        "why does my hamstring cramp?", so the subject's lines are the answer only when the
+        likeliest of them has at least ``subject_lines_share`` of the chance of the likeliest
+        line of all (chosen on the tune half and the cross-fitted written set)."""
         lexicon, everyday = self.retriever.lexicon, self.settings.everyday_words
         named = {w for w in query.subject if lexicon.knows(w) and lexicon.rare(w)
                  and specificity(w, everyday) > 0}
-        if not named:
+        if not named or not candidates:
             return candidates
         on = [c for c in candidates if named & c.unit.words and
               c.probability >= self.chooser.first]
-        return on or candidates
+        best = max(c.probability for c in candidates)
+        if not on or max(c.probability for c in on) < self.settings.subject_lines_share * best:
+            return candidates
+        return on
 
     def _doctor_points(self, query: Query) -> list[Point]:
         """The articles' most specific medical-help guidance for the signs described: lines
