@@ -155,6 +155,9 @@ class Settings(BaseSettings):
     line_keep: float | None = Field(
         None, ge=0, le=1, description="Chance a line needs to be shown; unset: the bar fitted "
         "with the line model.")
+    line_near: float | None = Field(
+        None, ge=0, le=1, description="A line is also shown when its chance is at least this "
+        "share of the best line's; unset: the share fitted with the line model.")
     line_first: float | None = Field(
         None, ge=0, le=1, description="Chance the best line needs, or nothing is shown; unset: "
         "the bar fitted with the line model.")

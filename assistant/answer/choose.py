@@ -66,10 +66,12 @@ class Chooser:
         self.retriever = retriever
         self.lexicon = retriever.lexicon
         self.settings = settings
-        self.model = model
         self.vectors = Vectors(retriever.embedder)
-        self.keep = model.keep if settings.line_keep is None else settings.line_keep
-        self.first = model.first if settings.line_first is None else settings.line_first
+        self.model = model.with_bars(
+            model.keep if settings.line_keep is None else settings.line_keep,
+            model.first if settings.line_first is None else settings.line_first,
+            model.near if settings.line_near is None else settings.line_near)
+        self.keep, self.first = self.model.keep, self.model.first
         self._units = lru_cache(maxsize=4096)(self._cut)
         self._heading_words = lru_cache(maxsize=4096)(self._headings)
 
@@ -149,7 +151,8 @@ class Chooser:
             return []
         # Weaker statements join a point as more citations; the likeliest few are enough.
         points = self.merge(ranked[:MERGE_DEPTH], qvec)
-        kept = [p for p in points if p.lead.probability >= self.keep] or points[:1]
+        bar = self.model.bar(ranked[0].probability)
+        kept = [p for p in points if p.lead.probability >= bar] or points[:1]
         for k in range(min(len(c.parts) for c in ranked)):
             best = max(points, key=lambda p: p.lead.parts[k])
             if best not in kept and best.lead.parts[k] >= self.settings.min_relevance:

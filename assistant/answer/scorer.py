@@ -96,11 +96,14 @@ class LineModel:
     scale: np.ndarray
     weights: np.ndarray
     bias: float
-    keep: float  # a line is shown when its chance is at least this
+    keep: float  # a line is shown when its chance is at least this...
     first: float  # the best line needs at least this, or nothing is shown
     kinds: KindHead | None = None  # the kind of answer a sentence gives
     asks: KindHead | None = None  # the kind of answer a question asks for
     pair: Pair | None = None
+    #: ...or at least this share of the best line's chance: where many lines answer (the
+    #: causes of night cramps), each is less certain, and the answer should not thin out.
+    near: float = 1.0
 
     @classmethod
     def unfitted(cls, kinds: KindHead | None = None, asks: KindHead | None = None
@@ -117,14 +120,18 @@ class LineModel:
             z = z + self.pair.logit(products)
         return np.asarray(1.0 / (1.0 + np.exp(-z)), np.float32)
 
-    def with_bars(self, keep: float, first: float) -> LineModel:
-        return replace(self, keep=keep, first=first)
+    def with_bars(self, keep: float, first: float, near: float = 1.0) -> LineModel:
+        return replace(self, keep=keep, first=first, near=near)
+
+    def bar(self, best: float) -> float:
+        """The chance a line needs when the likeliest line has ``best``."""
+        return min(self.keep, self.near * best)
 
     def to_json(self) -> dict[str, object]:
         return {"format": FORMAT, "version": self.version, "features": list(self.features),
                 "mean": self.mean.tolist(), "scale": self.scale.tolist(),
                 "weights": self.weights.tolist(), "bias": self.bias,
-                "keep": self.keep, "first": self.first,
+                "keep": self.keep, "first": self.first, "near": self.near,
                 "kinds": self.kinds.to_json() if self.kinds else None,
                 "asks": self.asks.to_json() if self.asks else None,
                 "pair": self.pair.to_json() if self.pair else None}
@@ -151,7 +158,8 @@ def parse(data: dict[str, object], where: str) -> LineModel:
                      float(data["keep"]), float(data["first"]),  # type: ignore[arg-type]
                      KindHead.parse(kinds) if isinstance(kinds, dict) else None,
                      KindHead.parse(asks) if isinstance(asks, dict) else None,
-                     Pair.parse(pair) if isinstance(pair, dict) else None)
+                     Pair.parse(pair) if isinstance(pair, dict) else None,
+                     float(data.get("near", 1.0)))  # type: ignore[arg-type]
 
 
 def load_model(path: Path | None = None) -> LineModel:
