@@ -146,7 +146,7 @@ class Settings(BaseSettings):
         True, description="When some lines name the question's specific subject words "
         "(rare in the library: 'bananas', 'statins'), answer with those lines only.")
     subject_lines_share: float = Field(
-        0.3, ge=0, le=1, description="The subject's lines are the answer only when the "
+        0.7, ge=0, le=1, description="The subject's lines are the answer only when the "
         "likeliest of them has at least this share of the chance of the likeliest line of all "
         "(a line that only names the subject is no answer).")
     line_model_path: Path | None = Field(

@@ -143,8 +143,8 @@ class Composer:
         library names in few passages (as its term bridges count them). A line that only
         names the subject ("At times, the hamstrings could get affected") is no answer to
         "why does my hamstring cramp?", so the subject's lines are the answer only when the
-        likeliest of them has at least ``subject_lines_share`` of the chance of the likeliest
-        line of all (chosen on the tune half and the cross-fitted written set)."""
+        likeliest of them has at least ``subject_lines_share`` (0.7) of the chance of the
+        likeliest line of all (chosen on the tune half and the cross-fitted written set)."""
         lexicon, everyday = self.retriever.lexicon, self.settings.everyday_words
         named = {w for w in query.subject if lexicon.knows(w) and lexicon.rare(w)
                  and specificity(w, everyday) > 0}
