@@ -158,12 +158,20 @@ class Chooser:
             if best not in kept and best.lead.parts[k] >= self.settings.min_relevance:
                 kept.append(best)
         for names in contexts:
-            naming = [p for p in points if any(names & c.unit.words for c in p.members)]
-            if naming and not any(p in kept for p in naming):
-                kept.insert(1, naming[0])
+            if not any(names & c.unit.words for p in kept for c in p.members):
+                kept[1:1] = self._naming(names, points, ranked[:MERGE_DEPTH])
         kept += [q for p in list(kept) for q in p.against
                  if q not in kept and q.lead.probability >= self.first]
         return self.budget(kept, max_points)
+
+    @staticmethod
+    def _naming(names: set[str], points: list[Point], ranked: list[Candidate]) -> list[Point]:
+        """The likeliest statement that names a context, as its point (or alone, when merging
+        folded it into a point of its own article that does not name it)."""
+        cand = next((c for c in ranked if names & c.unit.words), None)
+        if cand is None:
+            return []
+        return [next((p for p in points if cand in p.members), Point([cand]))]
 
     def merge(self, ranked: list[Candidate], qvec: np.ndarray) -> list[Point]:
         """Greedy clustering: a statement that says what a point already says joins it.
