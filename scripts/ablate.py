@@ -9,7 +9,7 @@ worse. The line scorer's own features are ablated by ``scripts/fit_line_model.py
 --ablate`` (each left out and the model refitted). Tried, measured and removed: the share of
 the subject a statement names in its score, lexical abstention evidence, the statement
 re-ranking of passages and the generic-statement penalty (both now features of the line
-scorer), a first-line bar (fitted at 0: it helped the tune half only), word families,
+scorer), word families,
 muted signposts, an amount check in abstention, centred vectors.
 
 Figures are retrieval hit@1 / MRR@10 and answer line precision, lines per answer, key-point
@@ -43,6 +43,8 @@ OFF: dict[str, dict[str, object]] = {
     "question_parts": {"question_parts": False},
     "subject_in_search": {"subject_weight": 0.0},
     "line_bar": {"line_keep": 0.0, "line_first": 0.0},  # every line up to the most lines
+    "near_bar": {"line_near": 1.0},  # only lines at the fixed bar (or the best alone)
+    "first_line_bar": {"line_first": 0.0},  # answer whenever a sentence is close enough
     "subject_lines": {"subject_lines": False},
     "subject_lines_share": {"subject_lines_share": 0.0},  # any line naming the subject wins
     "unknown_subjects": {"unknown_centrality": 1.0},  # never "our articles don't mention X"
