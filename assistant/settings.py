@@ -197,6 +197,10 @@ class Settings(BaseSettings):
         1_000_000, gt=0, description="Largest request body accepted (the JSON API, and the "
         "chat's and Gradio's events, which carry the conversation: about 7 kB a turn); a "
         "larger one is refused (413) before it is read. Uploads have max_upload_bytes.")
+    large_request_bytes: int = Field(
+        64_000, gt=0, description="Request bodies larger than this (a long chat: about nine "
+        "turns) are read and handled one at a time, so a crowd sending the largest accepted "
+        "bodies shares one lane and other questions go by beside it.")
     refusal_pause_seconds: float = Field(
         1.0, ge=0, description="Pause before a request is refused as busy or too large, so a "
         "client sending them in a loop is slowed down.")

@@ -207,3 +207,47 @@ def test_highlight_work_does_not_grow_with_repeated_spans() -> None:
     once = _insert_sentinels(body, [(0, len(body))])
     assert _insert_sentinels(body, [(i % 7, len(body)) for i in range(4000)]) == once
     assert once.count("\ue000") == 301  # one highlight per line, after each list marker
+
+
+def test_large_bodies_go_one_at_a_time_and_others_go_by() -> None:
+    """The gate's lane: requests with large bodies are handled one at a time, in order, while
+    a small one is handled beside them at once."""
+    import asyncio
+
+    from assistant.app.gate import Gate
+
+    running: list[str] = []
+    most = 0
+    order: list[str] = []
+
+    async def app(scope: dict, receive: object, send: object) -> None:  # type: ignore[type-arg]
+        nonlocal most
+        name = scope["path"]
+        running.append(name)
+        most = max(most, sum(n.startswith("/large") for n in running))
+        order.append(name)
+        await asyncio.sleep(0.05)
+        running.remove(name)
+
+    settings = Settings(max_request_bytes=10_000, large_request_bytes=1_000)
+    gate = Gate(app, lambda cookie: False, settings)
+
+    def request(path: str, size: int) -> dict:  # type: ignore[type-arg]
+        return {"type": "http", "path": path, "headers": [(b"content-length", str(size).encode())]}
+
+    async def nothing() -> dict:  # type: ignore[type-arg]
+        return {"type": "http.request", "body": b""}
+
+    async def sent(message: object) -> None:
+        return None
+
+    async def main() -> None:
+        large = [gate(request(f"/large{k}", 5_000), nothing, sent) for k in range(3)]
+        tasks = [asyncio.create_task(c) for c in large]
+        await asyncio.sleep(0.01)
+        await gate(request("/small", 100), nothing, sent)  # not behind the two waiting
+        assert order[:2] == ["/large0", "/small"], order
+        await asyncio.gather(*tasks)
+
+    asyncio.run(main())
+    assert most == 1 and order == ["/large0", "/small", "/large1", "/large2"], (most, order)

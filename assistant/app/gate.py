@@ -4,6 +4,9 @@
   requests that carry an admin session cookie (``/admin/login`` gives one).
 - Any other request body over ``max_request_bytes`` is refused (413) unread: a question and
   the history it needs are far smaller, and parsing megabytes would cost every other user.
+- Bodies over ``large_request_bytes`` (a long chat) are read and handled one at a time, in
+  the order they came: a crowd sending the largest accepted bodies shares one lane, and
+  everyone else's questions go by beside it.
 - Gradio's "queue full" (503) is said in words, with Retry-After.
 
 Refusals are sent after a pause, so a client that sends them in a loop is slowed down rather
@@ -42,6 +45,8 @@ class Gate:
         self.busy = JSONResponse({"detail": BUSY}, status_code=503,
                                  headers={"Retry-After": str(settings.retry_after_seconds)})
         self.large = JSONResponse({"detail": too_large(self.limit)}, status_code=413)
+        self.lane_from = settings.large_request_bytes
+        self._lane: asyncio.Lock | None = None  # made in the server's event loop
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,6 +66,11 @@ class Gate:
         receive = self._capped(receive)
         if "/gradio_api/" in scope["path"]:
             send = self._busy_in_words(scope, receive, send)
+        if size.isdigit() and int(size) > self.lane_from:
+            self._lane = self._lane or asyncio.Lock()  # asyncio's lock wakes waiters in order
+            async with self._lane:
+                await self.app(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
     def _capped(self, receive: Receive) -> Receive:
