@@ -13,13 +13,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..index.embedding import Embedder
-from ..index.lexicon import Lexicon
+from ..index.lexicon import Lexicon, english_words
+from ..index.tables import cached
 from ..textutil import content_words, is_stopword, stem, words
 from .retrieval import Retriever, Scored
 from .statements import AMOUNT
@@ -218,11 +219,23 @@ def subject_weights(query: Query, lexicon: Lexicon) -> dict[str, float]:
 
 @lru_cache(maxsize=50_000)
 def can_be_noun(word: str) -> bool:
-    """lemminflect knows ``word`` as a noun, or does not know it at all (a drug's name)."""
+    """lemminflect knows ``word`` as a noun, or does not know it at all (a drug's name):
+    told by a table of the English words it knows only as other parts of speech, made once
+    (loading lemminflect costs a one-question process more than the question)."""
+    return word not in _never_nouns()
+
+
+def _noun_or_unknown(word: str) -> bool:
     from lemminflect import getAllLemmas
 
     forms = getAllLemmas(word)
     return not forms or "NOUN" in forms or "PROPN" in forms
+
+
+@cache
+def _never_nouns() -> frozenset[str]:
+    return frozenset(cached("never-nouns", ("symspellpy", "lemminflect"), lambda: sorted(
+        w for w in english_words() if not _noun_or_unknown(w))))
 
 
 def _unit(x: np.ndarray) -> np.ndarray:

@@ -24,12 +24,13 @@ def print_answer(text: str, notes: Sequence[str], out: TextIO, tty: bool | None 
     """Print an answer's notes ("Searched for: …") and its text to ``out``; ``tty`` (default:
     whether ``out`` is a terminal) chooses rich rendering over plain text."""
     from rich.console import Console
-    from rich.markdown import Markdown
 
     console = Console(file=out, force_terminal=tty, soft_wrap=False, highlight=False)
     if not console.is_terminal:
         out.write("".join(f"({note})\n" for note in notes) + plain(text) + "\n")
         return
+    from rich.markdown import Markdown  # a tenth of a second to import: only for a terminal
+
     for note in notes:
         console.print(f"({note})", style="dim", markup=False)
     console.print(Markdown(_SOFT_BREAK.sub("  \n", text), hyperlinks=False))

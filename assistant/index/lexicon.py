@@ -27,6 +27,7 @@ import numpy as np
 
 from ..textutil import content_words, normalize, stem, stems
 from ..types import Chunk
+from .tables import cached
 
 # "term (gloss)" and "gloss (term)": a parenthesis of at most eight words after a word.
 _PAREN = re.compile(r"(?P<before>[\w’'-]+(?:\s+[\w’'-]+){0,5})\s+\((?P<inside>[^()\n]{2,80})\)")
@@ -246,10 +247,12 @@ def _stopword_speller() -> Any:
 @cache
 def _english() -> tuple[str, ...]:
     """English words by falling frequency, from symspellpy's frequency list."""
-    from importlib.resources import files
+    def build() -> list[str]:
+        from importlib.resources import files
 
-    data = (files("symspellpy") / "frequency_dictionary_en_82_765.txt").read_text("utf-8")
-    return tuple(line.split(" ", 1)[0] for line in data.splitlines() if line)
+        data = (files("symspellpy") / "frequency_dictionary_en_82_765.txt").read_text("utf-8")
+        return [line.split(" ", 1)[0] for line in data.splitlines() if line]
+    return tuple(cached("english", ("symspellpy",), build))
 
 
 @cache
@@ -260,15 +263,20 @@ def english_words() -> frozenset[str]:
 
 @cache
 def _stem_ranks() -> dict[str, int]:
-    ranks: dict[str, int] = {}
-    for rank, word_stem in enumerate(stems(_english()), 1):  # 82k words: stemmed in one call
-        ranks.setdefault(word_stem, rank)
-    return ranks
+    """Each stem's rank in English (its commonest word's), and the list's size under ""."""
+    def build() -> dict[str, int]:
+        english = _english()
+        ranks: dict[str, int] = {"": len(english)}
+        for rank, word_stem in enumerate(stems(english), 1):  # 82k words stemmed in one call
+            ranks.setdefault(word_stem, rank)
+        return ranks
+    return dict(cached("stem-ranks", ("symspellpy", "PyStemmer"), build))
 
 
 def specificity(word_stem: str, everyday: int = 1) -> float:
     """How specific a word is in English, 0 to 1, by the log of its frequency rank: 0 for
     the ``everyday`` commonest words and above, 1 for words rarer than any in the list."""
-    size = len(_english())
-    rank = _stem_ranks().get(word_stem, size)
+    ranks = _stem_ranks()
+    size = ranks[""]
+    rank = ranks.get(word_stem, size) if word_stem else size
     return max(0.0, math.log(rank / everyday) / math.log(size / everyday))
