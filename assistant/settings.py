@@ -142,6 +142,10 @@ class Settings(BaseSettings):
         "library never uses ('pickle juice') at which the question is taken to be about it, "
         "and answered with 'our articles don't mention it' (calibrated on "
         "tests/data/unknown_subjects.jsonl).")
+    part_share: float = Field(
+        0.6, ge=0, le=1, description="A part of the question (a half of 'X or Y?', the "
+        "situation it describes) gets its closest line when that line has at least this share "
+        "of the best line's chance (chosen on the tune half and the cross-fitted written set).")
     subject_lines: bool = Field(
         True, description="When some lines name the question's specific subject words "
         "(rare in the library: 'bananas', 'statins'), answer with those lines only.")

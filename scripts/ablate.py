@@ -47,6 +47,7 @@ OFF: dict[str, dict[str, object]] = {
     "first_line_bar": {"line_first": 0.0},  # answer whenever a sentence is close enough
     "subject_lines": {"subject_lines": False},
     "subject_lines_share": {"subject_lines_share": 0.0},  # any line naming the subject wins
+    "part_share": {"part_share": 0.0},  # each part's closest line, however unlikely
     "unknown_subjects": {"unknown_centrality": 1.0},  # never "our articles don't mention X"
 }
 # mechanisms tried and left off by default: "with" switches them on

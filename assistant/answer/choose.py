@@ -143,9 +143,11 @@ class Chooser:
         """The lines that clear the bar, best first, merged into points; none when even the
         best does not reach the first-line bar. Each part of an either/or or two-part
         question gets its best statement when one is close enough to it (the abstention
-        cosine), what the person says about themselves ("I have diabetes") gets the best
-        statement that names it, and a statement another article contradicts is shown with
-        the contradiction."""
+        cosine) and likely enough (``part_share`` of the best line's chance: the situation
+        a question describes, "I have liver problems.", is a part too, and the line closest
+        to it can be an article's generic opening), what the person says about themselves
+        ("I have diabetes") gets the best statement that names it, and a statement another
+        article contradicts is shown with the contradiction."""
         ranked = sorted(candidates, key=lambda c: -c.probability)
         if not ranked or ranked[0].probability < self.first:
             return []
@@ -155,7 +157,8 @@ class Chooser:
         kept = [p for p in points if p.lead.probability >= bar] or points[:1]
         for k in range(min(len(c.parts) for c in ranked)):
             best = max(points, key=lambda p: p.lead.parts[k])
-            if best not in kept and best.lead.parts[k] >= self.settings.min_relevance:
+            if best not in kept and best.lead.parts[k] >= self.settings.min_relevance and \
+                    best.lead.probability >= self.settings.part_share * ranked[0].probability:
                 kept.append(best)
         for names in contexts:
             if not any(names & c.unit.words for p in kept for c in p.members):
