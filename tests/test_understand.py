@@ -175,6 +175,9 @@ def test_warning_signs_most_specific_first() -> None:
     assert all(s.strong for s in signs[:2])
     assert policy.emergency("I have chest pain") and policy.emergency("she collapsed")
     assert not policy.warning_signs("What causes cramps?")
+    for still in ("since our 10 hour bus journey", "after hip surgery"):  # a word may name it
+        signs = policy.warning_signs(f"My calf has been swollen {still}")
+        assert signs[0].label == "signs of a blood clot", still
 
 
 def test_a_sentence_pointing_back_is_never_a_statement_alone() -> None:

@@ -61,10 +61,11 @@ def _sign(label: str, rx: str, strong: bool, concern: str) -> WarningSign:
     return WarningSign(label, re.compile(rx, re.I), strong, concern)
 
 
-_IMMOBILE = (r"((long|\d+[- ]?hours?)[- ]?(haul )?(flight|journey|trip|drive|car ride|bus "
-             r"ride)|after "
-             r"(an |my |the )?(surgery|operation|flight)|bed ?rest|immobil\w*|plaster cast|"
-             r"been sitting for hours)")
+# Long still spells: a long (coach) trip, (knee) surgery, bed rest, a cast. A word may name
+# the kind of trip or operation.
+_IMMOBILE = (r"((long|\d+[- ]?hours?)[- ]?(haul |[a-z]+ )?(flight|journey|trip|drive|ride)|"
+             r"after (an |my |the |a )?([a-z]+ )?(surgery|operation|flight)|bed ?rest|"
+             r"immobil\w*|plaster cast|been sitting for hours)")
 _SWOLLEN = r"(swollen|swelling|swell(s|ing)?|puffy|red|redness|reddish|warm|hot to (the )?touch)"
 WARNING_SIGNS = [
     _sign("signs of a blood clot", rf"\b(blood clots?|dvt|thrombosis)\b|\b{_SWOLLEN}\b.*\b"
