@@ -77,24 +77,28 @@ class Composer:
             return self._abstain(query, [query.refusal, COVERAGE])
         if query.foreign:
             return self._abstain(query, [NOT_ENGLISH, COVERAGE])
-        if self._about_unknown(query):
-            return self._not_covered(query)
         found = self.retriever.score(query)
         if not self.evidence(found).covers(self.settings):
             return self._not_covered(query)
+        candidates = self.chooser.candidates(found, self.settings.statement_passages)
+        if self._about_unknown(query, candidates):
+            return self._not_covered(query)
         doctor = self._doctor_points(query)
         taken = {self._where(c) for p in doctor for c in p.members}
-        points = [p for p in self._points(found) if self._where(p.lead) not in taken]
+        points = [p for p in self._points(found, candidates)
+                  if self._where(p.lead) not in taken]
         if not points and not doctor:
             return self._not_covered(query)
         return self._render(query, doctor, points)
 
-    def _about_unknown(self, query: Query) -> bool:
+    def _about_unknown(self, query: Query, candidates: list[Candidate]) -> bool:
         """The question is about something the library never mentions: one of its unknown
         phrases is close in meaning to the whole question ("Does pickle juice help?"), not a
-        circumstance of it ("After hiking my calves cramp"). Warning signs are always
-        answered."""
-        if not query.unknown or query.warnings or query.emergency:
+        circumstance of it ("After hiking my calves cramp"), and no line is as likely to
+        answer it as a shown line must be ("my thigh just locked up doing squats, what do I
+        do?" is answered). Warning signs are always answered."""
+        if not query.unknown or query.warnings or query.emergency or \
+                max((c.probability for c in candidates), default=0.0) >= self.chooser.keep:
             return False
         vecs = self.retriever.embedder.embed([query.search, *query.unknown])
         return float((vecs[1:] @ vecs[0]).max()) >= self.settings.unknown_centrality
@@ -117,11 +121,10 @@ class Composer:
         """The evidence the best passages give for the question."""
         return Evidence(float(scored.best_sentence.max()) if len(scored.scores) else -1.0)
 
-    def _points(self, found: Scored) -> list[Point]:
+    def _points(self, found: Scored, candidates: list[Candidate]) -> list[Point]:
         """The lines that answer the question; for "when should I see a doctor", only the
         articles' medical-help guidance."""
         query = found.query
-        candidates = self.chooser.candidates(found, self.settings.statement_passages)
         if query.medicine:  # "can I take X": only what the articles say of X
             candidates = [c for c in candidates if set(query.medicine) & c.unit.words]
         elif self.settings.subject_lines:
