@@ -186,5 +186,6 @@ def test_a_sentence_pointing_back_is_never_a_statement_alone() -> None:
     assert leans_back("This helps the muscle relax.")
     assert leans_back("Ensuring a balanced diet that includes these nutrients can help.")
     assert leans_back("Regular stretching can prevent such cramps.")
+    assert leans_back("Sitting for long periods can lead to this type of muscle stimulation.")
     assert not leans_back("Minerals such as potassium and calcium help muscles work.")
     assert not leans_back("Whether it happens at night or during exercise, cramps hurt.")

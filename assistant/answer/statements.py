@@ -31,9 +31,10 @@ _LEANS_BACK = re.compile(r"^((this|these|that|those|such|it|they|eventually|comp
                          r"([\w’']+,? ){1,3}(it|they|this|these)\b(?! (is|are) (essential|"
                          r"important|crucial|vital)))", re.I)
 # Inside a sentence, a determiner that points back at something said before ("a balanced
-# diet that includes these nutrients", "such cramps"); "such as" points forward.
-_REFERS_BACK = re.compile(r"\b(these|those|such|the aforementioned|the above)\s+(?!as\b)"
-                          r"[a-z]", re.I)
+# diet that includes these nutrients", "such cramps", "this type of stimulation"); "such as"
+# points forward.
+_REFERS_BACK = re.compile(r"\b((these|those|such|the aforementioned|the above)\s+(?!as\b)"
+                          r"[a-z]|this (type|kind|form|sort) of)", re.I)
 
 
 def leans_back(sentence: str) -> bool:
