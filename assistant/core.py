@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .answer.compose import Composer
     from .answer.understand import Query
 
-History = Sequence[tuple[str, str]]
+History = Sequence[Sequence[str]]  # [question, answer] turns, oldest first; checked when cleaned
 log = logging.getLogger("assistant")
 
 
@@ -235,12 +235,19 @@ class Assistant:
                history: History | None = None) -> list[Hit]:
         """The ``k`` passages (default ``settings.top_k``) that best answer ``question``;
         a follow-up is made standalone from ``history`` first."""
-        query = self.understand(question, history)
+        return self.passages(self.understand(question, history), k)
+
+    def passages(self, query: Query, k: int | None = None) -> list[Hit]:
+        """:meth:`search` for a question already understood."""
         return self._composer.search(query, k or self.settings.top_k)
 
     def ask(self, question: str, history: History | None = None) -> Answer:
         """A cited answer composed from the articles, or an honest "not covered"."""
-        return self._composer.answer(self.understand(question, history))
+        return self.answer(self.understand(question, history))
+
+    def answer(self, query: Query) -> Answer:
+        """:meth:`ask` for a question already understood."""
+        return self._composer.answer(query)
 
     def status(self) -> Status:
         return index_status(self.settings)
@@ -283,6 +290,9 @@ class Assistant:
 
     def warm_up(self) -> None:
         """Load the model, and what answering reads on first use (English word ranks,
-        spelling lists), now rather than on the first question."""
+        spelling lists, lemminflect's tables), now rather than on the first question."""
+        from .answer import unknown
+
         self.ask("What causes leg cramps?")
         self.index.lexicon.weight("cramp")
+        unknown.load()

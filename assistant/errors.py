@@ -45,3 +45,7 @@ class QuestionError(AssistantError):
 
 class DatabaseUnavailable(AssistantError):
     """The shared database (feedback, admin sessions, the build lock) is not answering."""
+
+
+class Busy(AssistantError):
+    """Too many questions are waiting: the caller is asked to try again shortly."""

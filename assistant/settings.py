@@ -191,6 +191,14 @@ class Settings(BaseSettings):
     max_concurrent_answers: int = Field(
         4, gt=0, description="Answers computed at the same time (the chat, Gradio's /ask and "
         "the JSON API together).")
+    long_question_chars: int = Field(
+        800, gt=0, description="A question whose searched text (with what a follow-up "
+        "follows on from, times its parts: see Query.model_chars) is longer than this costs "
+        "the model three times the median question's work or more, and is longer than any "
+        "of the 360 written training questions (measured: median 79 characters and 13 ms, "
+        "longest 716; 800 characters about 40 ms). Such questions are answered one at a "
+        "time, at most max_concurrent_answers of them waiting and any more told busy, so a "
+        "crowd sending them shares one answer slot.")
     max_queue_size: int = Field(
         64, gt=0, description="Requests waiting for an answer (in the chat's queue, and at the "
         "JSON API's door); beyond it a caller is told the app is busy and to try again.")
@@ -203,8 +211,10 @@ class Settings(BaseSettings):
         "larger one is refused (413) before it is read. Uploads have max_upload_bytes.")
     large_request_bytes: int = Field(
         64_000, gt=0, description="Request bodies larger than this (a long chat: about nine "
-        "turns) are read and handled one at a time, so a crowd sending the largest accepted "
-        "bodies shares one lane and other questions go by beside it.")
+        "turns) are read and handled one at a time (and questions whose history as sent has "
+        "more characters than this are answered one at a time, like long questions), so a "
+        "crowd sending the largest accepted bodies shares one lane and other questions go by "
+        "beside it.")
     refusal_pause_seconds: float = Field(
         1.0, ge=0, description="Pause before a request is refused as busy or too large, so a "
         "client sending them in a loop is slowed down.")
@@ -258,6 +268,12 @@ class Settings(BaseSettings):
     admin_account_lockout_seconds: float = Field(
         60, ge=0, description="How long the admin account pauses after that many wrong "
         "passwords; then the real admin signs in from any address not locked out.")
+
+    @property
+    def answer_workers(self) -> int:
+        """Threads the chat and Gradio's /ask may hold at once: every answer slot, plus the
+        long questions waiting for theirs (so those never keep a short question waiting)."""
+        return 2 * self.max_concurrent_answers
 
     def chunking_config(self) -> dict[str, int | str]:
         """The settings that decide chunk and sentence boundaries; recorded in the index

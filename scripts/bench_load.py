@@ -9,10 +9,12 @@ Usage: python scripts/bench_load.py [--rounds N] [--api both|gradio|json] [--cod
 
 Per API: p50/p95 seconds per answered request and answers/s for 1, 5, 10 and 20 clients each
 asking ``rounds`` questions in a row, then a normal user's p50/p95 alone and next to 5
-clients sending maximum-size requests in a loop: a follow-up question after a 2 MB history
-(refused unread: over CRAMP_MAX_REQUEST_BYTES), and after a history that makes the body just
-fit that limit (accepted and answered). Request bodies are encoded once, before the clock
-starts; each abusive client is a process of its own.
+clients sending the costliest requests in a loop: a follow-up question after a 2 MB history
+(refused unread: over CRAMP_MAX_REQUEST_BYTES), after a history that makes the body just
+fit that limit (accepted and answered), and the longest question accepted (the most work
+for the model). The normal user asks 2 x ``rounds`` questions alone and next to each
+crowd. Request bodies are encoded once, before the clock starts; each abusive client is a
+process of its own.
 """
 
 from __future__ import annotations
@@ -52,9 +54,12 @@ APIS: dict[str, tuple[Call, Encode]] = {"gradio": (ask_gradio, gradio_body),
 def percentiles(seconds: list[float]) -> str:
     if not seconds:
         return "no answers"
+    return f"p50 {statistics.median(seconds):.3f} s, p95 {p95(seconds):.3f} s"
+
+
+def p95(seconds: list[float]) -> float:
     ordered = sorted(seconds)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"p50 {statistics.median(ordered):.2f} s, p95 {p95:.2f} s"
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def clients(url: str, call: Call, bodies: list[bytes], count: int,
@@ -136,14 +141,19 @@ def measure(url: str, api: str, rounds: int) -> None:
         times, outcomes, wall = clients(url, call, bodies, count, rounds)
         print(f"{count:2} clients: {percentiles(times)}, {len(times) / wall:.1f} answers/s"
               f" ({dict(outcomes)})")
-    print(f"normal user alone: {percentiles(clients(url, call, bodies, 1, rounds)[0])}")
-    limit = Settings().max_request_bytes
+    alone = clients(url, call, bodies, 1, 2 * rounds)[0]
+    print(f"normal user alone: {percentiles(alone)}")
+    settings = Settings()
+    limit, longest = settings.max_request_bytes, settings.max_question_chars
     abusive = {"2 MB": encode(FOLLOW_UP, HUGE_HISTORY),
-               f"{limit // 1000} kB (the most accepted)": largest_accepted(encode, limit)}
+               f"{limit // 1000} kB (the most accepted)": largest_accepted(encode, limit),
+               f"the longest question ({longest} characters)":
+                   encode((EARLIER * longest)[:longest], [])}
     for size, body in abusive.items():
-        times, seen = next_to_abusers(url, call, bodies, body, rounds)
+        times, seen = next_to_abusers(url, call, bodies, body, 2 * rounds)
+        ratio = p95(times) / p95(alone) if times else float("nan")
         print(f"normal user next to 5 clients sending {size} requests: {percentiles(times)}"
-              f" (their requests: {dict(seen)})")
+              f", p95 {ratio:.1f}x alone (their requests: {dict(seen)})")
 
 
 def main() -> None:

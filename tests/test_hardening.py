@@ -150,7 +150,8 @@ def test_uploads_need_an_admin_session(server: Server) -> None:
 @pytest.mark.slow
 def test_concurrent_questions_all_answered(server: Server) -> None:
     """Answers run in parallel threads sharing one model (a fast tokenizer shared across
-    threads can fail with "Already borrowed"): every one must come back whole."""
+    threads can fail with "Already borrowed"): every one must come back whole. (The four
+    longest take the long-question lane in turn; at most three of them ever wait.)"""
     from gradio_client import Client
 
     questions = ["What causes inner thigh cramps?", "How do I stop a thigh cramp?",
@@ -160,8 +161,8 @@ def test_concurrent_questions_all_answered(server: Server) -> None:
     def ask(question: str) -> dict[str, Any]:
         if not hasattr(local, "client"):
             local.client = Client(server.url + "/", verbose=False)
-        return dict(local.client.predict(question, [[MAX_QUESTION, "x" * 5000]] * 20,
-                                         api_name="/ask"))
+        history = [["What causes inner thigh cramps?", "x" * 5000]] * 10
+        return dict(local.client.predict(question, history, api_name="/ask"))
 
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(ask, questions))
@@ -172,9 +173,11 @@ def test_concurrent_questions_all_answered(server: Server) -> None:
 @pytest.mark.slow
 def test_a_full_queue_says_busy_try_again(built: Settings, tmp_path: Path) -> None:
     """One answer at a time and one waiting, at each door: of 12 at once through Gradio's
-    /ask and 12 through the JSON API, some are answered and some told to try again."""
+    /ask and 12 through the JSON API, some are answered and some told to try again. (These
+    long questions are not put in the long-question lane here: it has its own test.)"""
     running = start_app(built, tmp_path, env={"CRAMP_MAX_CONCURRENT_ANSWERS": "1",
-                                              "CRAMP_MAX_QUEUE_SIZE": "1"})
+                                              "CRAMP_MAX_QUEUE_SIZE": "1",
+                                              "CRAMP_LONG_QUESTION_CHARS": "1000000"})
     gradio = json.dumps({"data": [MAX_QUESTION, [[MAX_QUESTION, "x"]] * 10]}).encode()
     plain = json.dumps({"question": MAX_QUESTION, "history": [[MAX_QUESTION, "x"]] * 10})
     try:
@@ -252,3 +255,71 @@ def test_large_bodies_go_one_at_a_time_and_others_go_by() -> None:
     with ThreadPoolExecutor(1) as pool:  # a loop of its own: the browser tests run one here
         pool.submit(asyncio.run, main()).result()
     assert most == 1 and order == ["/large0", "/small", "/large1", "/large2"], (most, order)
+
+
+def test_long_questions_go_one_at_a_time_and_short_ones_go_by(built: Settings,
+                                                              embedder: Any) -> None:
+    """The library's long-question lane: one long question is answered at a time, at most
+    max_concurrent_answers of them wait (one more is told busy), and a short question is
+    answered meanwhile."""
+    from assistant.errors import Busy
+
+    settings = built.model_copy(update={"max_concurrent_answers": 2,
+                                        "follow_interval_seconds": 0})
+    library = Library(settings, embedder=embedder)
+    assistant = library.assistant()
+    real, started, release = assistant.answer, threading.Event(), threading.Event()
+    running = most = 0
+    lock = threading.Lock()
+
+    def answer(query: Any) -> Any:
+        nonlocal running, most
+        if query.model_chars > settings.long_question_chars:
+            with lock:
+                running += 1
+                most = max(most, running)
+            started.set()
+            release.wait(60)
+            with lock:
+                running -= 1
+        return real(query)
+
+    assistant.answer = answer  # type: ignore[method-assign]
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            first = pool.submit(library.ask, MAX_QUESTION)
+            assert started.wait(60)
+            waiting = [pool.submit(library.ask, MAX_QUESTION) for _ in range(2)]
+            while library._long.waiting < 2 and not any(w.done() for w in waiting):
+                threading.Event().wait(0.01)
+            with pytest.raises(Busy, match="busy right now"):
+                library.ask(MAX_QUESTION)
+            short = library.ask("What causes inner thigh cramps?")  # not behind the long ones
+            assert short.citations and not first.done()
+            release.set()
+            assert all(f.result(timeout=120).citations for f in (first, *waiting))
+    finally:
+        release.set()
+        library.close()
+    assert most == 1
+
+
+def test_a_busy_chat_puts_the_question_back_in_the_box(built: Settings, embedder: Any,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Told busy, the chat loses nothing: the question is back in the box, to ask again."""
+    from assistant.app.slots import BUSY
+    from assistant.app.ui import BUSY_AGAIN, _responder
+    from assistant.errors import Busy
+
+    library = Library(built, embedder=embedder)
+
+    def busy(question: str, history: Any = None) -> Any:
+        raise Busy(BUSY)
+
+    monkeypatch.setattr(library, "ask", busy)
+    *_, (shown, box, session) = _responder(library)("Why do I cramp?", [],
+                                                    {"pairs": [], "answers": {}})
+    assert box == "Why do I cramp?" and session["pairs"] == []
+    assert "back in the box" in shown[-1]["content"] and BUSY_AGAIN.split(":")[0] in \
+        shown[-1]["content"]
+    library.close()

@@ -68,6 +68,12 @@ class Query:
     notes: tuple[str, ...] = field(default=())
 
     @property
+    def model_chars(self) -> int:
+        """Characters the embedding model reads for it: what answering it costs grows with
+        this (search and its parts are embedded together, padded to the longest)."""
+        return (1 + len(self.parts)) * max(map(len, (self.search, *self.parts)))
+
+    @property
     def strong_warning(self) -> bool:
         """Signs that make the articles' medical-help guidance the whole answer."""
         return self.emergency or any(w.strong for w in self.warnings)

@@ -65,6 +65,12 @@ def _is_stop(token: re.Match[str]) -> bool:
     return is_stopword(token.group().lower())
 
 
+def load() -> None:
+    """Read lemminflect's tables now (0.4 s of pure Python, holding every other thread):
+    a server does it at start, not on the first question that names a rare word."""
+    _forms("calves")
+
+
 def _forms(word: str) -> set[str]:
     """The word and its dictionary forms ("calves": calf, calve), from lemminflect."""
     from lemminflect import getAllLemmas

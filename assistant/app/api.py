@@ -20,9 +20,10 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from ..errors import AssistantError, QuestionError
+from ..errors import AssistantError, Busy, QuestionError
 from ..settings import Settings
-from .library import BUSY, FAILED, Library
+from .library import FAILED, Library
+from .slots import BUSY
 
 log = logging.getLogger("assistant.app")
 T = TypeVar("T")
@@ -77,7 +78,8 @@ def api_router(library: Library) -> APIRouter:
         index build id: the record `cramp-assistant ask --json` prints."""
         async def read() -> Callable[[], dict[str, object]]:
             body = _parse(await request.body())
-            return lambda: _answering(library.ask, body.question, body.history).to_dict()
+            return lambda: _answering(door.busy, library.ask, body.question,
+                                      body.history).to_dict()
         return JSONResponse(await door.run(read))
 
     @router.get("/search", summary="The best passages for a question", responses=_ERRORS)
@@ -87,7 +89,7 @@ def api_router(library: Library) -> APIRouter:
         """Passages ranked by hybrid dense and keyword search, as `cramp-assistant search
         --json` lists them: rank, score, title, section, source, offsets and text."""
         async def read() -> Callable[[], list[dict[str, object]]]:
-            return lambda: [h.to_dict() for h in _answering(library.search, q, k)]
+            return lambda: [h.to_dict() for h in _answering(door.busy, library.search, q, k)]
         return JSONResponse({"question": q, "hits": await door.run(read)})
 
     return router
@@ -100,10 +102,13 @@ def _parse(body: bytes) -> AskRequest:
         raise HTTPException(422, exc.errors(include_url=False, include_input=False)) from exc
 
 
-def _answering(fn: Callable[..., T], *args: Any) -> T:
-    """``fn(*args)`` with library errors as HTTP errors that say what to do."""
+def _answering(busy: HTTPException, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` with library errors as HTTP errors that say what to do; too many long
+    questions waiting is ``busy``."""
     try:
         return fn(*args)
+    except Busy as exc:
+        raise busy from exc
     except QuestionError as exc:
         raise HTTPException(400, str(exc)) from exc
     except AssistantError as exc:

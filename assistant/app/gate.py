@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..settings import Settings
-from .library import BUSY
+from .slots import BUSY
 
 COOKIE = "cramp_admin"
 NO_UPLOAD = "Sign in with the admin password (Library tab) before choosing files to upload."

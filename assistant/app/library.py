@@ -8,10 +8,11 @@ import logging
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ..core import Assistant, History, Status, index_status
 from ..database import Database
@@ -33,11 +34,13 @@ from .feedback import GAP_KINDS, FeedbackStore, Gap, Kind, find_gaps
 from .guard import AdminGuard, NotAllowed
 from .slots import FairSlots
 
+if TYPE_CHECKING:
+    from ..answer.understand import Query
+
 _log = logging.getLogger(__name__)
 _ARTICLE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,80}")
 log = logging.getLogger("assistant.app")
 __all__ = ["ArticleRow", "Library", "NotAllowed"]
-BUSY = "The assistant is busy right now: please try again in a few seconds."
 FAILED = "Something went wrong while answering: please ask again in a moment."
 STARTING = "Starting up: loading the library of articles. Your answer follows in a moment…"
 T = TypeVar("T")
@@ -63,8 +66,10 @@ class Library:
         self._assistant: Assistant | None = None
         self._lock = threading.Lock()
         self._starting: threading.Thread | None = None
-        # One bound for every door (chat, Gradio's /ask, the JSON API): answers computed at once.
+        # One bound for every door (chat, Gradio's /ask, the JSON API): answers computed at
+        # once; long questions also take the one long-question lane first (see _turn).
         self._answering = FairSlots(settings.max_concurrent_answers)
+        self._long = FairSlots(1)
         self._closed = threading.Event()
         self.database = Database.from_settings(settings)  # connected on first use
         self.guard = AdminGuard(settings, self.database)
@@ -139,8 +144,10 @@ class Library:
         abstains is kept as a library gap."""
         assistant = self.assistant()
         assistant.follow()
-        with self._answering.held():
-            answer = assistant.ask(question, history)
+        query = assistant.understand(question, history)  # history is checked here
+        sent = len(question) + sum(len(text) for turn in history or () for text in turn)
+        with self._turn(query, sent):
+            answer = assistant.answer(query)
         if answer.abstained:
             self.rate("abstained", answer)
         return answer
@@ -148,8 +155,26 @@ class Library:
     def search(self, question: str, k: int | None = None) -> list[Hit]:
         """The best passages from the shared assistant, under the same bound as answers."""
         assistant = self.assistant()
-        with self._answering.held():
-            return assistant.search(question, k)
+        query = assistant.understand(question)
+        with self._turn(query, len(question)):
+            return assistant.passages(query, k)
+
+    @contextmanager
+    def _turn(self, query: Query, sent: int) -> Iterator[None]:
+        """A slot to answer ``query`` in (``sent``: characters of the question and history
+        as sent). A long question (``long_question_chars``) costs the model several short
+        ones' work, and a long history (over ``large_request_bytes``) costs reading it: such
+        questions go one at a time, with at most ``max_concurrent_answers`` of them waiting
+        (one more is told busy), so a crowd sending them shares one slot and the others stay
+        free for everyone else."""
+        s = self.settings
+        if query.model_chars <= s.long_question_chars and sent <= s.large_request_bytes:
+            with self._answering.held():
+                yield
+            return
+        with self._long.held(most_waiting=self.settings.max_concurrent_answers), \
+                self._answering.held():
+            yield
 
     def rate(self, kind: Kind, answer: Answer) -> None:
         """Store a reader's thumbs up/down (or an abstention) in the background: while the

@@ -18,8 +18,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 from ..answer.compose import NOTICE  # noqa: E402
-from ..errors import AssistantError  # noqa: E402
-from ..inputs import EMPTY, clean_history, clean_text  # noqa: E402
+from ..errors import AssistantError, Busy  # noqa: E402
+from ..inputs import EMPTY, clean_text  # noqa: E402
 from ..types import Answer  # noqa: E402
 from .library import FAILED, STARTING, Library  # noqa: E402
 from .library_tab import library_tab  # noqa: E402
@@ -33,6 +33,8 @@ EXAMPLES = [
     "What foods help prevent leg cramps?",
 ]
 SEARCHING = "Searching the articles…"
+BUSY_AGAIN = ("The assistant is busy with other long questions right now: your question is back "
+              "in the box; please ask again in a few seconds.")
 ANSWERS = "answer"  # one concurrency group: chat and /ask share the limit
 Message = dict[str, Any]
 Session = dict[str, Any]  # {"pairs": [(question, answer text)], "answers": {index: Answer}}
@@ -52,12 +54,12 @@ def build_demo(library: Library) -> gr.Blocks:
             with gr.Tab("Library", elem_id="library-tab"):
                 library_tab(library, demo)
         gr.api(_ask_api(library), api_name="ask", concurrency_id=ANSWERS,
-               concurrency_limit=settings.max_concurrent_answers)
+               concurrency_limit=settings.answer_workers)
     return demo.queue(max_size=settings.max_queue_size, default_concurrency_limit=2)
 
 
 def _chat_tab(library: Library) -> None:
-    limit = library.settings.max_concurrent_answers
+    limit = library.settings.answer_workers
     session = gr.State({"pairs": [], "answers": {}})
     with gr.Row(elem_id="examples"):
         gr.Markdown("**Try asking:**", elem_id="try-asking")
@@ -110,7 +112,12 @@ def _responder(library: Library) -> Callable[..., Iterator[Any]]:
                     _bot(message_html(waiting, done=False))]
         yield history, "", session  # the question is taken: the box is emptied once, and
         keep = gr.skip()            # then left alone, for the reader's next question
-        answer = _answer(library, text, session["pairs"], history)
+        try:
+            answer = _answer(library, text, session["pairs"], history)
+        except Busy:  # nothing is lost: the question goes back in the box, to ask again
+            history[-1] = _bot(message_html(BUSY_AGAIN))
+            yield history, text, session
+            return
         if answer is None:
             yield history, keep, session
             return
@@ -130,6 +137,8 @@ def _answer(library: Library, text: str, pairs: list[tuple[str, str]],
     """The answer, or None with a friendly message put in place of "Searching…"."""
     try:
         return library.ask(text, pairs)
+    except Busy:
+        raise
     except AssistantError as exc:
         history[-1] = _bot(message_html(str(exc)))
     except Exception:  # the reader gets a message, never a cut-off stream or a traceback
@@ -152,15 +161,11 @@ def _rater(library: Library) -> Callable[..., None]:
 
 
 def _ask_api(library: Library) -> Callable[..., dict[str, Any]]:
-    settings = library.settings
-
     def ask(question: str, history: list[list[str]] | None = None) -> dict[str, Any]:
         """Ask a question; returns the answer text, its citations and the audit record.
         ``history``: the earlier turns as [question, answer] pairs, oldest first."""
         try:
-            pairs = clean_history(history, settings.max_history_turns,
-                                  settings.max_question_chars)
-            return library.ask(question, pairs).to_dict()
+            return library.ask(question, history).to_dict()  # cleaned and checked there
         except AssistantError as exc:
             raise gr.Error(str(exc)) from exc
         except Exception as exc:
