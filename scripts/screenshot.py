@@ -35,6 +35,15 @@ PUT_ON_TOP = """phone => {
 }"""
 
 
+# The app's own answer to opening Sources: they are scrolled to the top of the chat box.
+SOURCES_SHOWN = """() => {
+  const sources = [...document.querySelectorAll('#chat details.cramp-sources')].pop();
+  const chat = document.querySelector('#chat');
+  return sources && sources.open && Math.abs(sources.getBoundingClientRect().top
+                                             - chat.getBoundingClientRect().top) < 40;
+}"""
+
+
 def ask(page: Any, question: str) -> Any:
     """Ask and wait for the whole answer (the app marks it done); returns that message."""
     done = page.locator("#chat .bot .cramp-done").count()
@@ -66,6 +75,7 @@ def capture(browser: Any, url: str, size: str) -> None:
     page.wait_for_selector("#question textarea")
     answer = ask(page, QUESTION)
     answer.locator("summary").click()
+    page.wait_for_function(SOURCES_SHOWN, polling=250)  # then the view is placed for the shot
     page.wait_for_function(PUT_ON_TOP, arg=size == "phone", polling=250)  # until it stays
     shoot(page, "answer", size)
     page.get_by_role("tab", name="Library").click()
