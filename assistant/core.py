@@ -290,9 +290,11 @@ class Assistant:
 
     def warm_up(self) -> None:
         """Load the model, and what answering reads on first use (English word ranks,
-        spelling lists, lemminflect's tables), now rather than on the first question."""
-        from .answer import unknown
+        spelling lists, lemminflect's tables, the language identifier), now rather than on
+        the first question that needs them."""
+        from .answer import language, unknown
 
         self.ask("What causes leg cramps?")
         self.index.lexicon.weight("cramp")
         unknown.load()
+        language.load()

@@ -192,13 +192,14 @@ class Settings(BaseSettings):
         4, gt=0, description="Answers computed at the same time (the chat, Gradio's /ask and "
         "the JSON API together).")
     long_question_chars: int = Field(
-        800, gt=0, description="A question whose searched text (with what a follow-up "
-        "follows on from, times its parts: see Query.model_chars) is longer than this costs "
-        "the model three times the median question's work or more, and is longer than any "
-        "of the 360 written training questions (measured: median 79 characters and 13 ms, "
-        "longest 716; 800 characters about 40 ms). Such questions are answered one at a "
-        "time, at most max_concurrent_answers of them waiting and any more told busy, so a "
-        "crowd sending them shares one answer slot.")
+        450, gt=0, description="A question whose model characters (Query.model_chars: the "
+        "texts embedded for it, search text and parts, padded to the longest; a follow-up's "
+        "include what it follows on from) are more than this costs the model about twice "
+        "the median question's work or more (measured over the 360 written training "
+        "questions: about 8 ms + 36 ms per 1,000 model characters; median 105 characters "
+        "and 12 ms; 8% are over 450). Such questions wait for the long-question lane, one "
+        "answered at a time, at most max_concurrent_answers of them waiting and any more "
+        "told busy, so a crowd sending them shares one answer slot.")
     max_queue_size: int = Field(
         64, gt=0, description="Requests waiting for an answer (in the chat's queue, and at the "
         "JSON API's door); beyond it a caller is told the app is busy and to try again.")
@@ -211,10 +212,8 @@ class Settings(BaseSettings):
         "larger one is refused (413) before it is read. Uploads have max_upload_bytes.")
     large_request_bytes: int = Field(
         64_000, gt=0, description="Request bodies larger than this (a long chat: about nine "
-        "turns) are read and handled one at a time (and questions whose history as sent has "
-        "more characters than this are answered one at a time, like long questions), so a "
-        "crowd sending the largest accepted bodies shares one lane and other questions go by "
-        "beside it.")
+        "turns) are read and handled one at a time, so a crowd sending the largest accepted "
+        "bodies shares one lane and other questions go by beside it.")
     refusal_pause_seconds: float = Field(
         1.0, ge=0, description="Pause before a request is refused as busy or too large, so a "
         "client sending them in a loop is slowed down.")

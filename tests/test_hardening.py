@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -161,7 +162,7 @@ def test_concurrent_questions_all_answered(server: Server) -> None:
     def ask(question: str) -> dict[str, Any]:
         if not hasattr(local, "client"):
             local.client = Client(server.url + "/", verbose=False)
-        history = [["What causes inner thigh cramps?", "x" * 5000]] * 10
+        history = [["What causes inner thigh cramps?", "x" * 5000]] * 20
         return dict(local.client.predict(question, history, api_name="/ask"))
 
     with ThreadPoolExecutor(8) as pool:
@@ -274,34 +275,68 @@ def test_long_questions_go_one_at_a_time_and_short_ones_go_by(built: Settings,
 
     def answer(query: Any) -> Any:
         nonlocal running, most
-        if query.model_chars > settings.long_question_chars:
-            with lock:
-                running += 1
-                most = max(most, running)
+        if query.model_chars <= settings.long_question_chars:
+            return real(query)
+        with lock:
+            running += 1
+            most = max(most, running)
+        try:
             started.set()
             release.wait(60)
+            return real(query)
+        finally:
             with lock:
                 running -= 1
-        return real(query)
 
     assistant.answer = answer  # type: ignore[method-assign]
     try:
         with ThreadPoolExecutor(4) as pool:
-            first = pool.submit(library.ask, MAX_QUESTION)
-            assert started.wait(60)
-            waiting = [pool.submit(library.ask, MAX_QUESTION) for _ in range(2)]
-            while library._long.waiting < 2 and not any(w.done() for w in waiting):
-                threading.Event().wait(0.01)
-            with pytest.raises(Busy, match="busy right now"):
-                library.ask(MAX_QUESTION)
-            short = library.ask("What causes inner thigh cramps?")  # not behind the long ones
-            assert short.citations and not first.done()
-            release.set()
+            try:
+                first = pool.submit(library.ask, MAX_QUESTION)
+                assert started.wait(60)
+                waiting = [pool.submit(library.ask, MAX_QUESTION) for _ in range(2)]
+                give_up = time.monotonic() + 60
+                while library._long.waiting < 2 and not any(w.done() for w in waiting):
+                    assert time.monotonic() < give_up, "the long questions never queued"
+                    threading.Event().wait(0.01)
+                with pytest.raises(Busy, match="busy right now"):
+                    library.ask(MAX_QUESTION)
+                short = library.ask("What causes inner thigh cramps?")  # not behind them
+                assert short.citations and not first.done()
+            finally:
+                release.set()
             assert all(f.result(timeout=120).citations for f in (first, *waiting))
     finally:
-        release.set()
         library.close()
     assert most == 1
+
+
+def test_the_json_api_says_a_full_lane_is_busy_with_retry_after() -> None:
+    """The long-question lane's Busy, at the JSON API's door: a 503 with Retry-After, a new
+    one each time (one raised again and again kept every request's traceback alive)."""
+    import asyncio
+
+    from fastapi import HTTPException
+
+    from assistant.app.api import Door
+    from assistant.errors import Busy
+
+    door = Door(Settings(refusal_pause_seconds=0, retry_after_seconds=7))
+
+    async def work() -> Any:
+        def full() -> None:
+            raise Busy("The assistant is busy right now: please try again in a few seconds.")
+        return full
+
+    async def refused() -> HTTPException:
+        with pytest.raises(HTTPException) as caught:
+            await door.run(work)
+        return caught.value
+
+    with ThreadPoolExecutor(1) as pool:  # a loop of its own: the browser tests run one here
+        one, two = (pool.submit(asyncio.run, refused()).result() for _ in range(2))
+    assert one.status_code == 503 and one.headers == {"Retry-After": "7"}
+    assert "busy right now" in one.detail and one is not two and door.inside == 0
 
 
 def test_a_busy_chat_puts_the_question_back_in_the_box(built: Settings, embedder: Any,
@@ -317,9 +352,11 @@ def test_a_busy_chat_puts_the_question_back_in_the_box(built: Settings, embedder
         raise Busy(BUSY)
 
     monkeypatch.setattr(library, "ask", busy)
-    *_, (shown, box, session) = _responder(library)("Why do I cramp?", [],
-                                                    {"pairs": [], "answers": {}})
+    try:
+        *_, (shown, box, session) = _responder(library)("Why do I cramp?", [],
+                                                        {"pairs": [], "answers": {}})
+    finally:
+        library.close()
     assert box == "Why do I cramp?" and session["pairs"] == []
     assert "back in the box" in shown[-1]["content"] and BUSY_AGAIN.split(":")[0] in \
         shown[-1]["content"]
-    library.close()

@@ -29,6 +29,12 @@ def foreign(question: str, lexicon: Lexicon) -> bool:
     return str(language) != "en"
 
 
+def load() -> None:
+    """Load py3langid's model now (0.4 s, holding every other thread): a server does it at
+    start, not on the first question that looks foreign."""
+    _classify("Bonjour")
+
+
 def _classify(text: str) -> Any:
     import py3langid  # its model loads on first use; only questions like this one need it
 

@@ -40,27 +40,34 @@ class AskRequest(BaseModel):
 
 class Door:
     """Who may wait for an answer here: a request is counted in before its body is read and
-    out once answered; past ``limit`` it is told busy, after a pause (as in :mod:`.gate`).
-    Used from the event loop only, so the count needs no lock."""
+    out once answered; past ``limit``, or when the long-question lane is full
+    (:class:`Busy`), it is told busy, after a pause (as in :mod:`.gate`). Used from the
+    event loop only, so the count needs no lock."""
 
     def __init__(self, settings: Settings) -> None:
         self.limit, self.inside = settings.max_concurrent_answers + settings.max_queue_size, 0
-        self.pause = settings.refusal_pause_seconds
+        self.pause, self.retry = settings.refusal_pause_seconds, settings.retry_after_seconds
         self.threads = anyio.CapacityLimiter(self.limit)  # every admitted request gets one
-        self.busy = HTTPException(503, BUSY, headers={
-            "Retry-After": str(settings.retry_after_seconds)})
 
     async def run(self, work: Callable[[], Awaitable[Callable[[], T]]]) -> T:
         """Admit the request, then ``await work()`` (reading the request) and run the
         function it returns in a thread."""
         if self.inside >= self.limit:
             await anyio.sleep(self.pause)
-            raise self.busy
+            raise self.busy()
         self.inside += 1
         try:
             return await anyio.to_thread.run_sync(await work(), limiter=self.threads)
+        except Busy:
+            await anyio.sleep(self.pause)
+            raise self.busy() from None
         finally:
             self.inside -= 1
+
+    def busy(self) -> HTTPException:
+        """A new one each time: one raised again and again would keep every request's
+        traceback (and its question and history) alive."""
+        return HTTPException(503, BUSY, headers={"Retry-After": str(self.retry)})
 
 
 def api_router(library: Library) -> APIRouter:
@@ -78,8 +85,7 @@ def api_router(library: Library) -> APIRouter:
         index build id: the record `cramp-assistant ask --json` prints."""
         async def read() -> Callable[[], dict[str, object]]:
             body = _parse(await request.body())
-            return lambda: _answering(door.busy, library.ask, body.question,
-                                      body.history).to_dict()
+            return lambda: _answering(library.ask, body.question, body.history).to_dict()
         return JSONResponse(await door.run(read))
 
     @router.get("/search", summary="The best passages for a question", responses=_ERRORS)
@@ -89,7 +95,7 @@ def api_router(library: Library) -> APIRouter:
         """Passages ranked by hybrid dense and keyword search, as `cramp-assistant search
         --json` lists them: rank, score, title, section, source, offsets and text."""
         async def read() -> Callable[[], list[dict[str, object]]]:
-            return lambda: [h.to_dict() for h in _answering(door.busy, library.search, q, k)]
+            return lambda: [h.to_dict() for h in _answering(library.search, q, k)]
         return JSONResponse({"question": q, "hits": await door.run(read)})
 
     return router
@@ -102,13 +108,13 @@ def _parse(body: bytes) -> AskRequest:
         raise HTTPException(422, exc.errors(include_url=False, include_input=False)) from exc
 
 
-def _answering(busy: HTTPException, fn: Callable[..., T], *args: Any) -> T:
-    """``fn(*args)`` with library errors as HTTP errors that say what to do; too many long
-    questions waiting is ``busy``."""
+def _answering(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` with library errors as HTTP errors that say what to do (:class:`Busy`
+    is left to :class:`Door`)."""
     try:
         return fn(*args)
-    except Busy as exc:
-        raise busy from exc
+    except Busy:
+        raise
     except QuestionError as exc:
         raise HTTPException(400, str(exc)) from exc
     except AssistantError as exc:

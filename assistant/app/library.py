@@ -8,8 +8,7 @@ import logging
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -144,10 +143,7 @@ class Library:
         abstains is kept as a library gap."""
         assistant = self.assistant()
         assistant.follow()
-        query = assistant.understand(question, history)  # history is checked here
-        sent = len(question) + sum(len(text) for turn in history or () for text in turn)
-        with self._turn(query, sent):
-            answer = assistant.answer(query)
+        answer = self._in_turn(assistant, question, history, assistant.answer)
         if answer.abstained:
             self.rate("abstained", answer)
         return answer
@@ -155,26 +151,22 @@ class Library:
     def search(self, question: str, k: int | None = None) -> list[Hit]:
         """The best passages from the shared assistant, under the same bound as answers."""
         assistant = self.assistant()
-        query = assistant.understand(question)
-        with self._turn(query, len(question)):
-            return assistant.passages(query, k)
+        return self._in_turn(assistant, question, None, lambda q: assistant.passages(q, k))
 
-    @contextmanager
-    def _turn(self, query: Query, sent: int) -> Iterator[None]:
-        """A slot to answer ``query`` in (``sent``: characters of the question and history
-        as sent). A long question (``long_question_chars``) costs the model several short
-        ones' work, and a long history (over ``large_request_bytes``) costs reading it: such
-        questions go one at a time, with at most ``max_concurrent_answers`` of them waiting
-        (one more is told busy), so a crowd sending them shares one slot and the others stay
-        free for everyone else."""
-        s = self.settings
-        if query.model_chars <= s.long_question_chars and sent <= s.large_request_bytes:
-            with self._answering.held():
-                yield
-            return
+    def _in_turn(self, assistant: Assistant, question: str, history: History | None,
+                 work: Callable[[Query], T]) -> T:
+        """``work`` on the question once understood, all in an answer slot. A long question
+        (``long_question_chars``) costs the model several short ones' work: once understood
+        it gives its slot back and waits in the long-question lane, where long ones go one
+        at a time, at most ``max_concurrent_answers`` of them waiting (one more is told
+        busy), so a crowd sending them shares one slot and the others stay free."""
+        with self._answering.held():
+            query = assistant.understand(question, history)
+            if query.model_chars <= self.settings.long_question_chars:
+                return work(query)
         with self._long.held(most_waiting=self.settings.max_concurrent_answers), \
                 self._answering.held():
-            yield
+            return work(query)
 
     def rate(self, kind: Kind, answer: Answer) -> None:
         """Store a reader's thumbs up/down (or an abstention) in the background: while the
