@@ -7,7 +7,7 @@
                                                   # by a model fitted without it
 
 Training questions: the tune half of the question sets (dev, dev_more and library) and our
-own written training set (``tests/data/train/written.jsonl``: 180 questions written from the
+own written training set (``tests/data/train/written.jsonl``: 360 questions written from the
 ten articles, never from the evaluation sets, each with every answering sentence labelled by
 the rule of the shared relevance README). The check half is only reported.
 

@@ -283,9 +283,9 @@ def test_quality_floors_on_the_check_half_and_the_grown_library(built: Settings,
     assert len(figures) == 2, figures
     for name, m in figures.items():
         assert m["grounded_rate"] == 1.0 and m["dangling_markers"] == 0, name
-        # Floors about one question under the figures measured when they were set (check
-        # half: line precision 0.78 / 0.70-0.71, key points 0.67 / 0.56-0.58; one question
-        # can flip between runs, onnxruntime's threads summing in varying order).
+        # Floors about one question under the check half's figures (line precision 0.78
+        # shipped / 0.72-0.73 grown, key points 0.64 / 0.57-0.59 with the shipped scorer;
+        # one question can flip between runs, onnxruntime's threads summing in varying order).
         assert m["abstention_accuracy"] >= 0.90 and m["false_abstention"] <= 0.05, (name, m)
         assert m["line_precision"] >= 0.68 and m["lines_per_answer"] <= 3, (name, m)
         assert m["key_point_coverage"] >= 0.53 and m["hit@5"] >= 0.82, (name, m)

@@ -51,11 +51,14 @@ def _is_unknown(token: re.Match[str], question: str, lexicon: Lexicon, everyday:
     if token.group()[:1].isupper() and not token.group().isupper() and before and \
             before[-1] not in ".?!¿¡":
         return False  # a name: a place, a person, a brand
-    s = stem(word)
-    if specificity(s, everyday) == 0 or lexicon.knows(s) or lexicon.variants(word):
-        return False
-    # Its dictionary forms too: "quickest" is as everyday as "quick", "calves" is "calf".
-    if any(specificity(stem(w), everyday) == 0 or lexicon.knows(stem(w)) for w in _forms(word)):
+
+    def known(form: str) -> bool:
+        s = stem(form)
+        return specificity(s, everyday) == 0 or lexicon.knows(s)
+
+    # The word, then its dictionary forms (lemminflect, only when needed): "quickest" is as
+    # everyday as "quick", "calves" is "calf".
+    if known(word) or lexicon.variants(word) or any(known(w) for w in _forms(word)):
         return False
     return not lexicon.near(word)  # a misspelling of a library or stop word is known
 

@@ -66,7 +66,7 @@ class Library:
         self._lock = threading.Lock()
         self._starting: threading.Thread | None = None
         # One bound for every door (chat, Gradio's /ask, the JSON API): answers computed at
-        # once; long questions also take the one long-question lane first (see _turn).
+        # once; long questions wait for the one long-question lane too (see _in_turn).
         self._answering = FairSlots(settings.max_concurrent_answers)
         self._long = FairSlots(1)
         self._closed = threading.Event()

@@ -262,21 +262,21 @@ def english_words() -> frozenset[str]:
 
 
 @cache
-def _stem_ranks() -> dict[str, int]:
-    """Each stem's rank in English (its commonest word's), and the list's size under ""."""
-    def build() -> dict[str, int]:
+def _stem_ranks() -> tuple[dict[str, int], int]:
+    """Each stem's rank in English (its commonest word's), and the list's size."""
+    def build() -> dict[str, Any]:
         english = _english()
-        ranks: dict[str, int] = {"": len(english)}
+        ranks: dict[str, int] = {}
         for rank, word_stem in enumerate(stems(english), 1):  # 82k words stemmed in one call
             ranks.setdefault(word_stem, rank)
-        return ranks
-    return dict(cached("stem-ranks", ("symspellpy", "PyStemmer"), build))
+        return {"ranks": ranks, "size": len(english)}
+    table = cached("stem-ranks", ("symspellpy", "PyStemmer"), build)
+    return table["ranks"], table["size"]
 
 
 def specificity(word_stem: str, everyday: int = 1) -> float:
     """How specific a word is in English, 0 to 1, by the log of its frequency rank: 0 for
     the ``everyday`` commonest words and above, 1 for words rarer than any in the list."""
-    ranks = _stem_ranks()
-    size = ranks[""]
-    rank = ranks.get(word_stem, size) if word_stem else size
+    ranks, size = _stem_ranks()
+    rank = ranks.get(word_stem, size)
     return max(0.0, math.log(rank / everyday) / math.log(size / everyday))

@@ -22,7 +22,7 @@ from typing import Any
 from .export import default_cache_dir
 
 log = logging.getLogger(__name__)
-TABLES_VERSION = 1  # change when a table's meaning changes: older files are not reused
+TABLES_VERSION = 2  # change when a table's meaning changes: older files are not reused
 
 
 def cached(name: str, packages: Sequence[str], build: Callable[[], Any]) -> Any:
