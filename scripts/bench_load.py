@@ -2,7 +2,8 @@
 under concurrency, and what one abusive crowd does to a normal user. Bounded (a fixed number
 of requests, each with a timeout) and on 127.0.0.1 only; it starts and stops its own server.
 
-Usage: python scripts/bench_load.py [--rounds N] [--api both|gradio|json] [--code DIR]
+Usage: python scripts/bench_load.py [--rounds N] [--repeats N] [--api both|gradio|json]
+                                    [--code DIR]
   --code DIR   serve another checkout's app.py (e.g. `git archive main | tar -x -C DIR`)
                on the same corpus and index, to compare before and after (an app without
                the JSON API is measured on Gradio's only).
@@ -12,9 +13,10 @@ asking ``rounds`` questions in a row, then a normal user's p50/p95 alone and nex
 clients sending the costliest requests in a loop: a follow-up question after a 2 MB history
 (refused unread: over CRAMP_MAX_REQUEST_BYTES), after a history that makes the body just
 fit that limit (accepted and answered), and the longest question accepted (the most work
-for the model). The normal user asks 2 x ``rounds`` questions alone and next to each
-crowd. Request bodies are encoded once, before the clock starts; each abusive client is a
-process of its own.
+for the model). The normal user asks 2 x ``rounds`` questions alone and then next to each
+crowd, ``repeats`` times (the machine is shared and noisy: one ratio is one sample).
+Request bodies are encoded once, before the clock starts; each abusive client is a process
+of its own.
 """
 
 from __future__ import annotations
@@ -132,7 +134,7 @@ def has_json_api(url: str) -> bool:
         return False
 
 
-def measure(url: str, api: str, rounds: int) -> None:
+def measure(url: str, api: str, rounds: int, repeats: int) -> None:
     call, encode = APIS[api]
     bodies = [encode(q, []) for q in QUESTIONS]
     clients(url, call, bodies, 2, 2)  # warm up
@@ -141,8 +143,6 @@ def measure(url: str, api: str, rounds: int) -> None:
         times, outcomes, wall = clients(url, call, bodies, count, rounds)
         print(f"{count:2} clients: {percentiles(times)}, {len(times) / wall:.1f} answers/s"
               f" ({dict(outcomes)})")
-    alone = clients(url, call, bodies, 1, 2 * rounds)[0]
-    print(f"normal user alone: {percentiles(alone)}")
     settings = Settings()
     limit, longest = settings.max_request_bytes, settings.max_question_chars
     abusive = {"2 MB": encode(FOLLOW_UP, HUGE_HISTORY),
@@ -150,15 +150,25 @@ def measure(url: str, api: str, rounds: int) -> None:
                f"the longest question ({longest} characters)":
                    encode((EARLIER * longest)[:longest], [])}
     for size, body in abusive.items():
-        times, seen = next_to_abusers(url, call, bodies, body, 2 * rounds)
-        ratio = p95(times) / p95(alone) if times else float("nan")
-        print(f"normal user next to 5 clients sending {size} requests: {percentiles(times)}"
-              f", p95 {ratio:.1f}x alone (their requests: {dict(seen)})")
+        ratios = []
+        for _ in range(repeats):  # alone, then next to the crowd, each time
+            alone = clients(url, call, bodies, 1, 2 * rounds)[0]
+            times, seen = next_to_abusers(url, call, bodies, body, 2 * rounds)
+            ratios.append(p95(times) / p95(alone) if times else float("nan"))
+            print(f"normal user alone: {percentiles(alone)}; next to 5 clients sending {size} "
+                  f"requests: {percentiles(times)}, p95 {ratios[-1]:.1f}x alone (their "
+                  f"requests: {dict(seen)})", flush=True)
+        if repeats > 1:
+            print(f"  {size}: p95 ratio median {statistics.median(ratios):.1f}x, "
+                  f"{min(ratios):.1f}-{max(ratios):.1f}x over {repeats} repeats")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=8, help="questions per client")
+    parser.add_argument("--repeats", type=int, default=1, help="times each crowd is measured "
+                        "(a normal user alone, then next to it): the p95 ratio's median and "
+                        "range are printed")
     parser.add_argument("--api", choices=["both", "gradio", "json"], default="both")
     parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose app.py to serve")
     args = parser.parse_args()
@@ -169,7 +179,7 @@ def main() -> None:
             if api == "json" and not has_json_api(url):
                 print("-- json API: not served by this checkout")
                 continue
-            measure(url, api, args.rounds)
+            measure(url, api, args.rounds, args.repeats)
 
 
 if __name__ == "__main__":
